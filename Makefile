@@ -1,0 +1,56 @@
+# Concurrency Arena. `make bench` measures, `make test` checks.
+# Every target installs what it needs: a virtualenv in .venv, Go and Node
+# builds into bin/ and node_modules/, and (as root) Debian packages such as wrk.
+
+PYTHON   ?= python3
+VENV     := .venv
+PY       := $(VENV)/bin/python
+BIN      := bin
+MODE     ?= threaded
+APP      ?= workloads.python.wsgi_app:app
+BIND     ?= 127.0.0.1:8000
+ARGS     ?=
+
+.PHONY: help venv test serve bench bench-server tools clean
+
+help:
+	@echo "make bench         quick benchmark sweep, natively, ending in charts"
+	@echo "make test          the test suite (installs what it needs)"
+	@echo "make bench-server  pyserver vs gunicorn, side by side (wrk)"
+	@echo "make serve MODE=threaded|forked|async APP=module:callable [BIND=host:port] [ARGS=...]"
+	@echo "make clean         remove .venv, bin/, node_modules/"
+
+# The virtualenv is rebuilt when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,peers]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Debian packages the load side needs (wrk). As root they are installed;
+# otherwise say what to install instead of failing later in the middle of a run.
+tools:
+	@if command -v wrk >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+	  (apt-get install -y -qq wrk >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq wrk)) \
+	  || { echo "error: apt-get could not install wrk" >&2; exit 1; }; \
+	else echo "error: wrk is missing; run 'sudo apt-get install wrk' (or make as root)" >&2; exit 1; fi
+
+-include mk/*.mk
+
+test: venv tools $(TEST_DEPS)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+serve: venv
+	$(VENV)/bin/arena serve --mode $(MODE) --bind $(BIND) $(ARGS) $(APP)
+
+bench-server: venv tools
+	$(PY) -m harness.bench_server $(ARGS)
+
+# Until the sweep harness lands, the main job is the side-by-side server benchmark.
+bench: bench-server
+
+clean:
+	rm -rf $(VENV) $(BIN) servers/node/node_modules .pytest_cache

@@ -1,0 +1,1 @@
+"""pyserver: one WSGI server, three concurrency modes."""

@@ -1,0 +1,1 @@
+"""Workloads: the contract every server implements, and the Python apps."""

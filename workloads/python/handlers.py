@@ -1,0 +1,123 @@
+"""The contract's endpoints as plain functions, shared by the WSGI and Flask apps.
+
+Each handler takes the query string (and body) and returns
+``(status, content_type, body)``; the apps only adapt that to their framework,
+so both serve identical bytes.
+"""
+from __future__ import annotations
+
+import http.client
+import os
+import threading
+import time
+
+from workloads import contract
+from workloads.python.params import BadParameter, int_param
+
+Reply = tuple[int, str, bytes]
+TEXT = "text/plain"
+JSON = "application/json"
+
+
+def hello(query: str) -> Reply:
+    return 200, TEXT, contract.HELLO_BODY
+
+
+def json_(query: str) -> Reply:
+    return 200, JSON, contract.JSON_BODY
+
+
+def io(query: str) -> Reply:
+    ms = int_param(query, "ms", contract.MAX_MS)
+    time.sleep(ms / 1000)  # a blocking wait: async mode's patching makes it yield
+    return 200, JSON, contract.io_body(ms)
+
+
+def cpu(query: str) -> Reply:
+    n = int_param(query, "n", contract.MAX_N)
+    return 200, JSON, contract.cpu_body(n, contract.kernel(n))
+
+
+def mixed(query: str) -> Reply:
+    ms = int_param(query, "ms", contract.MAX_MS)
+    n = int_param(query, "n", contract.MAX_N)
+    time.sleep(ms / 1000)
+    return 200, JSON, contract.mixed_body(ms, n, contract.kernel(n))
+
+
+class _UpstreamPool:
+    """A small keep-alive pool of blocking http.client connections.
+
+    Blocking on purpose: the threaded and forked modes block a thread, the
+    async mode's monkey-patching turns the same socket calls into yields.
+    """
+
+    def __init__(self, address: str):
+        host, _, port = address.rpartition(":")
+        self._host, self._port = host, int(port)
+        self._idle: list[http.client.HTTPConnection] = []
+        self._lock = threading.Lock()
+
+    def get(self, path: str) -> bytes:
+        with self._lock:
+            conn = self._idle.pop() if self._idle else None
+        for attempt in (1, 2):  # a pooled connection may have been closed by the peer
+            if conn is None:
+                conn = http.client.HTTPConnection(self._host, self._port, timeout=70)
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                body = response.read()
+                if response.status != 200:
+                    raise OSError(f"upstream status {response.status}")
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = None
+                if attempt == 2:
+                    raise
+                continue
+            with self._lock:
+                self._idle.append(conn)
+            return body
+        raise AssertionError("unreachable")
+
+
+_pool: _UpstreamPool | None = None
+
+
+def upstream(query: str) -> Reply:
+    global _pool
+    ms = int_param(query, "ms", contract.MAX_MS)
+    if _pool is None:
+        _pool = _UpstreamPool(os.environ.get("ARENA_UPSTREAM", contract.DEFAULT_UPSTREAM))
+    try:
+        body = _pool.get(f"/delay?ms={ms}")
+    except (OSError, http.client.HTTPException):
+        return 502, TEXT, contract.UPSTREAM_ERROR_BODY
+    return 200, JSON, body
+
+
+GET_ROUTES = {
+    "/hello": hello,
+    "/json": json_,
+    "/io": io,
+    "/cpu": cpu,
+    "/mixed": mixed,
+    "/upstream": upstream,
+}
+
+
+def dispatch(method: str, path: str, query: str, read_body) -> Reply:
+    """Route one request; ``read_body(limit)`` is called only for ``POST /echo``."""
+    try:
+        if path == "/echo" and method == "POST":
+            body = read_body(contract.MAX_ECHO_BYTES + 1)
+            if len(body) > contract.MAX_ECHO_BYTES:
+                return 413, TEXT, contract.TOO_LARGE_BODY
+            return 200, "application/octet-stream", body
+        handler = GET_ROUTES.get(path)
+        if handler is None or method not in ("GET", "HEAD"):
+            return 404, TEXT, contract.NOT_FOUND_BODY
+        return handler(query)
+    except BadParameter as exc:
+        return 400, TEXT, contract.bad_parameter_body(exc.name)
