@@ -18,6 +18,9 @@ MAX_N = 100_000_000
 MAX_ECHO_BYTES = 1 << 20
 DEFAULT_UPSTREAM = "127.0.0.1:9100"
 
+# The workloads, named by their endpoint paths.
+WORKLOADS = ("hello", "json", "io", "cpu", "mixed", "upstream", "echo")
+
 
 def kernel(n: int) -> int:
     """The contract's CPU kernel: a 32-bit LCG iterated ``n`` times from 0."""

@@ -1,0 +1,150 @@
+"""servers/catalog.toml -> ServerSpec: loading, validation, sizing, argv.
+
+The catalog is the one list of servers; a bad entry is an error that names the
+file, the entry and the key, never a silently skipped server.
+"""
+from __future__ import annotations
+
+import ast
+import operator
+import os
+import sys
+import tomllib
+from dataclasses import replace
+from pathlib import Path
+
+from harness.specs import MODELS, RUNTIMES, ServerSpec, Sizing
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOG = ROOT / "servers" / "catalog.toml"
+BIN = ROOT / "bin"
+APPS = {"wsgi": "workloads.python.wsgi_app:app", "flask": "workloads.python.flask_app:app"}
+
+_REQUIRED = {"name", "runtime", "model", "argv", "workers", "threads", "ready", "why"}
+_OPTIONAL = {"apps", "health", "workloads", "env"}
+_DEFAULT_KEYS = {"health", "workloads"}
+
+
+class CatalogError(ValueError):
+    """The catalog file or a lookup in it is wrong; the message says where."""
+
+
+def load(path: Path = CATALOG) -> dict[str, ServerSpec]:
+    """Every server in the catalog by name, ``-flask`` variants expanded."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise CatalogError(f"{path}: {exc}") from None
+    unknown = set(data) - {"defaults", "server"}
+    if unknown:
+        raise CatalogError(f"{path}: unknown top-level key(s): {', '.join(sorted(unknown))}")
+    defaults = data.get("defaults", {})
+    bad = set(defaults) - _DEFAULT_KEYS
+    if bad:
+        raise CatalogError(f"{path}: [defaults]: unknown key(s): {', '.join(sorted(bad))}")
+    specs: dict[str, ServerSpec] = {}
+    for index, entry in enumerate(data.get("server", []), 1):
+        for spec in _specs_from_entry(path, index, {**defaults, **entry}):
+            if spec.name in specs:
+                raise CatalogError(f"{path}: server #{index}: duplicate name {spec.name!r}")
+            specs[spec.name] = spec
+    return specs
+
+
+def get(name: str, path: Path = CATALOG) -> ServerSpec:
+    specs = load(path)
+    try:
+        return specs[name]
+    except KeyError:
+        raise CatalogError(
+            f"unknown server {name!r}; the catalog ({path}) has: {', '.join(specs)}") from None
+
+
+def _specs_from_entry(path: Path, index: int, entry: dict) -> list[ServerSpec]:
+    where = f"{path}: server #{index} ({entry.get('name', '?')})"
+    missing = _REQUIRED - set(entry)
+    if missing:
+        raise CatalogError(f"{where}: missing key(s): {', '.join(sorted(missing))}")
+    unknown = set(entry) - _REQUIRED - _OPTIONAL
+    if unknown:
+        raise CatalogError(f"{where}: unknown key(s): {', '.join(sorted(unknown))}")
+    if entry["runtime"] not in RUNTIMES:
+        raise CatalogError(f"{where}: runtime {entry['runtime']!r} is not one of {RUNTIMES}")
+    if entry["model"] not in MODELS:
+        raise CatalogError(f"{where}: model {entry['model']!r} is not one of {MODELS}")
+    if entry["ready"] not in ("line", "http"):
+        raise CatalogError(f"{where}: ready must be \"line\" or \"http\"")
+    for key in ("workers", "threads"):
+        try:
+            size(entry[key], 1)
+        except ValueError as exc:
+            raise CatalogError(f"{where}: {key}: {exc}") from None
+    apps = entry.get("apps", [])
+    for app in apps:
+        if app not in APPS:
+            raise CatalogError(f"{where}: apps: unknown app {app!r} (known: {', '.join(APPS)})")
+    if apps and "{app}" not in entry["argv"]:
+        raise CatalogError(f"{where}: apps given but argv has no {{app}}")
+    base = ServerSpec(
+        name=entry["name"], runtime=entry["runtime"], model=entry["model"],
+        argv=tuple(entry["argv"]), workers=str(entry["workers"]), threads=str(entry["threads"]),
+        ready=entry["ready"], health=entry.get("health", "/hello"),
+        workloads=tuple(entry.get("workloads", ())), app=apps[0] if apps else None,
+        why=entry["why"], env=tuple(sorted(entry.get("env", {}).items())))
+    variants = [base]
+    for app in apps[1:]:
+        variants.append(replace(base, name=f"{base.name}-{app}", app=app))
+    return variants
+
+
+_OPS = {ast.Add: operator.add, ast.Mult: operator.mul, ast.Sub: operator.sub,
+        ast.FloorDiv: operator.floordiv}
+
+
+def size(formula: str, cores: int) -> int:
+    """Evaluate a sizing formula such as ``2*cores+1``: integers, ``cores``, + - * //."""
+    def ev(node):
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and type(node.value) is int:
+            return node.value
+        if isinstance(node, ast.Name) and node.id == "cores":
+            return cores
+        if isinstance(node, ast.BinOp) and type(node.op) in _OPS:
+            return _OPS[type(node.op)](ev(node.left), ev(node.right))
+        raise ValueError(f"{formula!r} is not a sizing formula (integers, cores, + - * //)")
+    try:
+        value = ev(ast.parse(str(formula), mode="eval"))
+    except SyntaxError:
+        raise ValueError(f"{formula!r} is not a sizing formula (integers, cores, + - * //)") from None
+    if value < 1:
+        raise ValueError(f"{formula!r} gives {value} for {cores} core(s); it must be at least 1")
+    return value
+
+
+def sizing(spec: ServerSpec, cores: int) -> Sizing:
+    return Sizing(cores=cores, workers=size(spec.workers, cores), threads=size(spec.threads, cores))
+
+
+def command(spec: ServerSpec, *, host: str, port: int, cores: int) -> tuple[list[str], dict[str, str]]:
+    """The argv and extra environment that start ``spec`` on host:port."""
+    sized = sizing(spec, cores)
+    values = {
+        "python": sys.executable, "venv_bin": str(Path(sys.executable).parent), "bin": str(BIN),
+        "host": host, "port": str(port), "workers": str(sized.workers),
+        "threads": str(sized.threads), "app": APPS.get(spec.app or "", ""),
+    }
+    argv = [arg.format(**values) for arg in spec.argv]
+    env = {key: value.format(**values) for key, value in spec.env}
+    return argv, env
+
+
+def cpu_count(cpus: str | None) -> int:
+    """How many CPUs a taskset list such as ``1`` or ``0-1,3`` names (all usable if None)."""
+    if not cpus:
+        return len(os.sched_getaffinity(0))
+    count = 0
+    for part in cpus.split(","):
+        lo, _, hi = part.partition("-")
+        count += int(hi or lo) - int(lo) + 1
+    return count
