@@ -1,0 +1,87 @@
+"""The catalog loader: sizing formulas, argv, and errors that name file, entry and key."""
+from __future__ import annotations
+
+import pytest
+
+from harness import catalog
+from harness.catalog import CatalogError
+
+ENTRY = '''
+[[server]]
+name = "x"
+runtime = "python"
+model = "forked"
+workers = "2*cores+1"
+threads = "1"
+ready = "http"
+apps = ["wsgi", "flask"]
+argv = ["{python}", "-m", "gunicorn", "-w", "{workers}", "-b", "{host}:{port}", "{app}"]
+why = "test"
+'''
+
+
+def write(tmp_path, text):
+    path = tmp_path / "catalog.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_real_catalog_loads_and_names_every_family():
+    specs = catalog.load()
+    for name in ("pyserver-threaded", "pyserver-forked", "pyserver-async", "gunicorn-sync",
+                 "gunicorn-gthread", "gunicorn-gevent", "uwsgi", "waitress", "granian",
+                 "go", "node", "node-cluster", "node-express", "gunicorn-sync-flask"):
+        assert name in specs
+
+
+def test_flask_variant_and_command(tmp_path):
+    specs = catalog.load(write(tmp_path, ENTRY))
+    assert set(specs) == {"x", "x-flask"}
+    argv, env = catalog.command(specs["x-flask"], host="127.0.0.1", port=8123, cores=2)
+    assert argv[3:] == ["-w", "5", "-b", "127.0.0.1:8123", "workloads.python.flask_app:app"]
+    assert env == {}
+
+
+@pytest.mark.parametrize("formula, cores, expected", [
+    ("1", 4, 1), ("cores", 3, 3), ("2*cores+1", 2, 5), ("4*cores", 1, 4), ("cores//2+1", 1, 1),
+])
+def test_sizing_formulas(formula, cores, expected):
+    assert catalog.size(formula, cores) == expected
+
+
+@pytest.mark.parametrize("formula", ["import os", "cores**2", "0", "cores-1", "1.5", "nproc"])
+def test_bad_sizing_formulas(formula):
+    with pytest.raises(ValueError):
+        catalog.size(formula, 1)
+
+
+@pytest.mark.parametrize("change, message", [
+    (('model = "forked"', 'model = "actors"'), "model 'actors'"),
+    (('why = "test"', 'why = "test"\ncolour = "red"'), "unknown key(s): colour"),
+    (('workers = "2*cores+1"', 'workers = "lots"'), "workers: 'lots'"),
+    (('apps = ["wsgi", "flask"]', 'apps = ["django"]'), "unknown app 'django'"),
+    (('why = "test"\n', ''), "missing key(s): why"),
+])
+def test_bad_entries_name_file_entry_and_key(tmp_path, change, message):
+    path = write(tmp_path, ENTRY.replace(*change))
+    with pytest.raises(CatalogError) as info:
+        catalog.load(path)
+    assert str(path) in str(info.value) and "server #1 (x)" in str(info.value)
+    assert message in str(info.value)
+
+
+def test_duplicate_names_and_bad_toml(tmp_path):
+    with pytest.raises(CatalogError, match="duplicate name 'x'"):
+        catalog.load(write(tmp_path, ENTRY + ENTRY))
+    with pytest.raises(CatalogError, match="catalog.toml"):
+        catalog.load(write(tmp_path, "[[server]\n"))
+
+
+def test_unknown_server_lists_the_known_ones():
+    with pytest.raises(CatalogError, match="unknown server 'nginx'.*pyserver-threaded"):
+        catalog.get("nginx")
+
+
+@pytest.mark.parametrize("cpus, expected", [("1", 1), ("0-1", 2), ("0,2-3", 3)])
+def test_cpu_count(cpus, expected):
+    assert catalog.cpu_count(cpus) == expected
