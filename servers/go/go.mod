@@ -1,0 +1,3 @@
+module concurrencyarena/servers/go
+
+go 1.22

@@ -1,0 +1,3 @@
+module concurrencyarena/workloads/upstream
+
+go 1.22
