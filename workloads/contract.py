@@ -84,6 +84,8 @@ def expectations(*, cpu_n: int = 1000, io_ms: int = 5) -> list[Expected]:
         Expected("GET", "/io?ms=0", 200, "application/json", io_body(0)),
         Expected("GET", f"/cpu?n={cpu_n}", 200, "application/json", cpu_body(cpu_n, kernel(cpu_n))),
         Expected("GET", "/cpu?n=0", 200, "application/json", cpu_body(0, 0)),
+        # parameters are form-decoded before the digit check: %31 is "1"
+        Expected("GET", "/cpu?n=%31", 200, "application/json", cpu_body(1, kernel(1))),
         Expected("GET", f"/mixed?ms={io_ms}&n={cpu_n}", 200, "application/json",
                  mixed_body(io_ms, cpu_n, kernel(cpu_n))),
         Expected("GET", f"/upstream?ms={io_ms}", 200, "application/json", io_body(io_ms)),
