@@ -1,0 +1,5 @@
+"""pyserver.http1: the sans-I/O HTTP/1.1 server core (see docs/dev/http1-api.md)."""
+from ._connection import ServerConnection
+from ._limits import Limits
+
+__all__ = ["ServerConnection", "Limits"]
