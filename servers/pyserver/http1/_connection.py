@@ -208,8 +208,8 @@ class ServerConnection:
             request = self._request
             plan = response_head(event.status, event.headers, event.reason,
                                  method=request.method, http_version=request.http_version,
-                                 keep_alive=self._keep_alive and not self._eof
-                                 and not self._expect_100 and self._peer is not State.ERROR)
+                                 keep_alive=self._keep_alive and not self._expect_100
+                                 and self._peer is not State.ERROR)
             self._keep_alive = plan.keep_alive
             self._writer = plan.writer
             self._expect_100 = False

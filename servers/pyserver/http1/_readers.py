@@ -269,14 +269,14 @@ class ChunkedReader:
                 continue
             if phase == "size":
                 limit = self.limits.max_header_field_size
-                end = buf.find(b"\r\n", 0, limit + 2)
+                end = buf.find(b"\n", 0, limit + 2)
                 if end < 0:
-                    if buf.find(b"\n", 0, limit + 2) >= 0:
-                        raise ProtocolError(400, "bare LF in chunk line")
                     if len(buf) > limit + 1:
                         raise ProtocolError(400, "chunk line too long")
                     return None
-                line = buf.take(end + 2)[:-2]
+                if end == 0 or buf._data[end - 1] != 13:
+                    raise ProtocolError(400, "bare LF in chunk line")
+                line = buf.take(end + 1)[:-2]
                 m = chunk_line_re.fullmatch(line)
                 if m is None:
                     raise ProtocolError(400, "invalid chunk line")

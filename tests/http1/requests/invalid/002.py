@@ -1,0 +1,2 @@
+# Transfer-Encoding before Content-Length
+status = 400

@@ -1,0 +1,3 @@
+# two differing Content-Length fields
+status = 400
+reason = 'conflicting content-length'

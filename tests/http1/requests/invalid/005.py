@@ -1,0 +1,2 @@
+# negative Content-Length
+status = 400

@@ -1,0 +1,2 @@
+# Content-Length with a space inside
+status = 400

@@ -1,0 +1,2 @@
+# Content-Length in hex
+status = 400

@@ -1,0 +1,2 @@
+# empty Content-Length
+status = 400

@@ -1,0 +1,3 @@
+# Content-Length that overflows 63 bits
+status = 400
+reason = 'overflows'

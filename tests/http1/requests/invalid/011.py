@@ -1,0 +1,3 @@
+# chunked not last: chunked, gzip
+status = 400
+reason = 'not the final'

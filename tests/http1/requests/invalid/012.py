@@ -1,0 +1,2 @@
+# gzip, chunked: chunked is last, but gzip is not implemented
+status = 501

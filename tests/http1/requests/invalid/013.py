@@ -1,0 +1,2 @@
+# gzip then chunked in two fields
+status = 501

@@ -1,0 +1,2 @@
+# gzip alone: no chunked, body length unknown
+status = 400

@@ -1,0 +1,3 @@
+# chunked twice
+status = 400
+reason = 'more than once'

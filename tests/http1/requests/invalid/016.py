@@ -1,0 +1,2 @@
+# unknown coding identity before chunked
+status = 501

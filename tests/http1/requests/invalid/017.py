@@ -1,0 +1,2 @@
+# Transfer-Encoding with only a comma
+status = 400

@@ -1,0 +1,3 @@
+# chunk size not hex
+status = 400
+reason = 'invalid chunk line'

@@ -1,0 +1,2 @@
+# negative chunk size
+status = 400

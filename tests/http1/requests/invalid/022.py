@@ -1,0 +1,2 @@
+# chunk size with 0x prefix
+status = 400

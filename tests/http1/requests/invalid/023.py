@@ -1,0 +1,2 @@
+# whitespace before the chunk size
+status = 400

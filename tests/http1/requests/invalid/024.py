@@ -1,0 +1,2 @@
+# whitespace after the chunk size without an extension
+status = 400

@@ -1,0 +1,2 @@
+# empty chunk size line
+status = 400

@@ -1,0 +1,2 @@
+# bare LF after chunk data
+status = 400

@@ -1,0 +1,3 @@
+# bare LF ending a chunk size line (strict: chunk framing needs CRLF)
+status = 400
+reason = 'bare LF in chunk line'

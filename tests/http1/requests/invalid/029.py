@@ -1,0 +1,2 @@
+# bare LF inside a chunk extension
+status = 400

@@ -1,0 +1,2 @@
+# chunk extension without a name
+status = 400

@@ -1,0 +1,2 @@
+# chunk extension with an unterminated quoted string
+status = 400

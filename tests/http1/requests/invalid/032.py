@@ -1,0 +1,2 @@
+# bare CR in a chunk extension
+status = 400

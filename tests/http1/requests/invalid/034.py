@@ -1,0 +1,2 @@
+# bare CR in the request line
+status = 400

@@ -1,0 +1,2 @@
+# CR CR LF line end
+status = 400

@@ -1,0 +1,2 @@
+# whitespace line right after the request line
+status = 400

@@ -1,0 +1,2 @@
+# tab between field name and colon
+status = 400

@@ -1,0 +1,2 @@
+# control character in a field value
+status = 400

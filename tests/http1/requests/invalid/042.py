@@ -1,0 +1,2 @@
+# DEL in a field value
+status = 400

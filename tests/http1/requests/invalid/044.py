@@ -1,0 +1,2 @@
+# field name with obs-text
+status = 400

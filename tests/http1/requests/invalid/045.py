@@ -1,0 +1,2 @@
+# empty field name
+status = 400

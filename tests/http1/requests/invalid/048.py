@@ -1,0 +1,3 @@
+# two Host fields
+status = 400
+reason = 'more than one host'

@@ -1,0 +1,2 @@
+# HTTP/2.0 request line
+status = 505

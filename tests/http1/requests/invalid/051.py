@@ -1,0 +1,2 @@
+# HTTP/0.9 style version
+status = 505

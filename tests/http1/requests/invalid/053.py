@@ -1,0 +1,3 @@
+# lower-case http name
+status = 400
+reason = 'malformed HTTP version'

@@ -1,0 +1,2 @@
+# two-digit version
+status = 400

@@ -1,0 +1,2 @@
+# version with three parts
+status = 400

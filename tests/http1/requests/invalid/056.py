@@ -1,0 +1,2 @@
+# no version (HTTP/0.9 simple request)
+status = 400

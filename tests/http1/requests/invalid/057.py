@@ -1,0 +1,2 @@
+# space in the target
+status = 400

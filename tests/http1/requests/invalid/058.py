@@ -1,0 +1,2 @@
+# two spaces between method and target
+status = 400

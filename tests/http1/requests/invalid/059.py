@@ -1,0 +1,2 @@
+# tab as the request line separator
+status = 400

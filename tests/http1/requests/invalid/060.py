@@ -1,0 +1,2 @@
+# control character in the target
+status = 400

@@ -1,0 +1,2 @@
+# method with a non-token character
+status = 400

@@ -1,0 +1,2 @@
+# whitespace before the request line
+status = 400

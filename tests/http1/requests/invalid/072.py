@@ -1,0 +1,3 @@
+# too many trailer fields
+status = 431
+limits = Limits(max_header_fields=1)

@@ -1,0 +1,2 @@
+# obs-fold in a trailer
+status = 400

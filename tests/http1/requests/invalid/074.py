@@ -1,0 +1,3 @@
+# EOF in the middle of the head
+status = 400
+reason = 'truncated head'

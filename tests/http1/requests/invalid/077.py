@@ -1,0 +1,3 @@
+# EOF in the middle of a chunked body
+status = 400
+reason = 'truncated body'

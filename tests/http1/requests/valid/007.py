@@ -1,0 +1,20 @@
+# pipelined POST (CL), GET, chunked POST, last one says close
+requests = [{'method': b'POST',
+  'target': b'/a',
+  'version': b'1.1',
+  'headers': [(b'host', b'h'), (b'content-length', b'4')],
+  'body': b'body',
+  'trailers': []},
+ {'method': b'GET',
+  'target': b'/b',
+  'version': b'1.1',
+  'headers': [(b'host', b'h')],
+  'body': b'',
+  'trailers': []},
+ {'method': b'POST',
+  'target': b'/c',
+  'version': b'1.1',
+  'headers': [(b'host', b'h'), (b'transfer-encoding', b'chunked'), (b'connection', b'close')],
+  'body': b'hi',
+  'trailers': []}]
+closes = True
