@@ -1,0 +1,369 @@
+"""Stored campaigns as pandas DataFrames: load, filter, aggregate repeats, compare.
+
+Reads what the harness stored (``results/<campaign>/runs.csv`` and
+``campaign.json``) and nothing else: it never re-measures. One row per run, as
+:class:`harness.specs.RunResult` defines it (schema 1); a few derived columns
+are added on load, each named below, so the stored values stay untouched.
+
+    >>> from harness import analysis
+    >>> runs = analysis.load("results/quick")
+    >>> io = analysis.select(runs, workload="io", loop="closed")
+    >>> analysis.aggregate(io)[["server", "connections", "rps_median", "rps_cv"]]
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from harness.specs import SCHEMA_VERSION, RunResult
+
+RUNS_FILE = "runs.csv"
+CAMPAIGN_FILE = "campaign.json"
+
+#: Every column of a schema-1 row, in the order the store writes them.
+COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunResult))
+
+# Column types as pandas should hold them. Integers that may be empty use the
+# nullable Int64; text stays text even where it looks numeric (git sha, CPU lists).
+_INT = ("schema", "repeat", "order", "workers", "threads", "requests", "errors_connect",
+        "errors_read", "errors_write", "errors_timeout", "errors_status")
+_NULLABLE_INT = ("connections",)
+_FLOAT = ("rate", "duration_s", "rps", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
+          "latency_p999_ms", "latency_max_ms", "server_cpu_s", "server_rss_peak_mib",
+          "generator_cpu_s", "generator_cpu_share", "foreign_cpu_share", "cpu_us_per_request",
+          "limit_rps", "efficiency")
+_TEXT = tuple(c for c in COLUMNS if c not in _INT + _NULLABLE_INT + _FLOAT)
+
+#: What identifies one measured point; repeats of a point differ only in repeat/order.
+POINT: tuple[str, ...] = ("campaign", "server", "runtime", "model", "workers", "threads",
+                          "workload", "target", "driver", "loop", "connections", "rate")
+
+#: Metrics aggregate() summarises by default.
+METRICS: tuple[str, ...] = ("rps", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
+                            "latency_p999_ms", "latency_max_ms", "cpu_us_per_request",
+                            "server_rss_peak_mib", "limit_rps", "efficiency", "error_rate",
+                            "core_utilisation")
+
+# pyperf warns when the standard deviation is 10% of the mean or more; the
+# harness issue asks for the same coefficient-of-variation threshold.
+UNSTABLE_CV = 0.10
+
+# A run whose errors exceed 1% of its requests did not measure a working
+# server, whatever its throughput says (the harness flags it "errors" too).
+ERROR_RATE_FLAG = 0.01
+
+
+class CampaignError(ValueError):
+    """A stored campaign that cannot be read as schema-1 rows; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Campaign:
+    """One stored campaign: its rows and the host facts stored beside them."""
+
+    name: str
+    path: Path
+    runs: pd.DataFrame
+    meta: dict
+
+
+# --- loading -------------------------------------------------------------------
+
+def _campaign_dir(path: str | Path) -> Path:
+    path = Path(path)
+    if path.name == RUNS_FILE:
+        path = path.parent
+    if not path.exists():
+        raise CampaignError(f"{path}: no such campaign directory")
+    if not path.is_dir():
+        raise CampaignError(f"{path}: not a campaign directory (expected a folder holding "
+                            f"{RUNS_FILE} and {CAMPAIGN_FILE})")
+    return path
+
+
+def _read_rows(runs_path: Path) -> pd.DataFrame:
+    """The stored rows as text, exactly as written; store.py's reader when it exists."""
+    try:
+        from harness import store  # the harness's own reader, when it has landed
+        reader = getattr(store, "read_runs", None) or getattr(store, "read_rows", None)
+    except ImportError:
+        reader = None
+    if reader is not None:
+        rows = reader(runs_path.parent)
+        frame = pd.DataFrame([r if isinstance(r, dict) else dataclasses.asdict(r) for r in rows])
+        return frame.astype(object).where(frame.notna(), "")
+    if runs_path.stat().st_size == 0:
+        raise CampaignError(f"{runs_path}: empty file (expected a header line and rows)")
+    try:
+        return pd.read_csv(runs_path, dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError as exc:
+        raise CampaignError(f"{runs_path}: empty file (expected a header line and rows)") from exc
+    except pd.errors.ParserError as exc:
+        raise CampaignError(f"{runs_path}: not a readable CSV: {exc}") from exc
+
+
+def _check_columns(frame: pd.DataFrame, runs_path: Path) -> None:
+    missing = [c for c in COLUMNS if c not in frame.columns]
+    if "schema" in frame.columns:
+        versions = sorted(set(frame["schema"].astype(str)))
+        wrong = [v for v in versions if v != str(SCHEMA_VERSION)]
+        if wrong:
+            raise CampaignError(
+                f"{runs_path}: schema version {', '.join(wrong)} found; this analysis reads "
+                f"schema {SCHEMA_VERSION} rows only (harness/specs.py RunResult)")
+    if missing:
+        raise CampaignError(f"{runs_path}: missing column{'s' if len(missing) > 1 else ''} "
+                            f"{', '.join(missing)} (schema {SCHEMA_VERSION} rows have "
+                            f"{len(COLUMNS)} columns; see harness/specs.py RunResult)")
+    if frame.empty:
+        raise CampaignError(f"{runs_path}: header only, no runs stored yet")
+
+
+def _typed(frame: pd.DataFrame, runs_path: Path) -> pd.DataFrame:
+    out = frame[list(COLUMNS)].copy()
+    for col in _INT + _NULLABLE_INT + _FLOAT:
+        text = out[col].astype(str).str.strip()
+        values = pd.to_numeric(text.where(text != "", None), errors="coerce")
+        bad = text[(text != "") & values.isna()]
+        if not bad.empty:
+            line = int(bad.index[0]) + 2  # header is line 1
+            raise CampaignError(f"{runs_path}: line {line}: column {col} holds {bad.iloc[0]!r}, "
+                                f"not a number")
+        if col in _INT:
+            if values.isna().any():
+                line = int(values.index[values.isna()][0]) + 2
+                raise CampaignError(f"{runs_path}: line {line}: column {col} is empty")
+            out[col] = values.astype("int64")
+        elif col in _NULLABLE_INT:
+            out[col] = values.astype("Int64")
+        else:
+            out[col] = values.astype("float64")
+    for col in _TEXT:
+        out[col] = out[col].astype(str)
+    return out
+
+
+def _derive(runs: pd.DataFrame) -> pd.DataFrame:
+    """Columns computed from the stored ones, for slicing and charts."""
+    runs = runs.copy()
+    runs["loop"] = ["open" if pd.notna(r) else "closed" for r in runs["rate"]]
+    runs["errors"] = runs[["errors_connect", "errors_read", "errors_write", "errors_timeout",
+                           "errors_status"]].sum(axis=1)
+    # ``requests`` counts answered requests (a non-2xx answer among them); socket
+    # errors and timeouts never got an answer, so they add to the attempts.
+    attempts = runs["requests"] + runs[["errors_connect", "errors_read", "errors_write",
+                                        "errors_timeout"]].sum(axis=1)
+    runs["error_rate"] = (runs["errors"] / attempts.where(attempts > 0)).fillna(0.0)
+    runs["cores"] = runs["server_cpus"].map(count_cpus).astype("Int64")
+    # Share of the server's cores its processes kept busy: 1.0 = every core it was given.
+    busy = runs["server_cpu_s"] / (runs["duration_s"] * runs["cores"].astype("float64"))
+    runs["core_utilisation"] = busy.where(runs["duration_s"] > 0)
+    runs["flags"] = [", ".join(_row_flags(r)) for r in runs.itertuples(index=False)]
+    runs["usable"] = runs["flags"] == ""
+    return runs
+
+
+def _row_flags(row) -> list[str]:
+    """Why a run cannot stand as the server's own number (empty: it can)."""
+    flags = []
+    if row.status != "ok":
+        flags.append(row.status + (f" ({row.failure})" if row.failure else ""))
+    if row.bottleneck == "generator":
+        flags.append("generator-bound")
+    if row.bottleneck == "errors" or row.error_rate > ERROR_RATE_FLAG:
+        flags.append(f"errors {row.error_rate:.1%}")
+    if row.bottleneck == "noisy":
+        flags.append(f"noisy (foreign CPU {row.foreign_cpu_share:.0%})")
+    return flags
+
+
+def count_cpus(cpus: str) -> int | None:
+    """``"0-1,4"`` -> 3; empty -> None (placement not recorded)."""
+    total = 0
+    for part in str(cpus).replace(" ", "").split(","):
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        try:
+            total += int(hi or lo) - int(lo) + 1
+        except ValueError:
+            return None
+    return total or None
+
+
+def load_campaign(path: str | Path) -> Campaign:
+    """One campaign directory (or its runs.csv) -> :class:`Campaign`.
+
+    Raises :class:`CampaignError` naming the file and what is missing or wrong.
+    """
+    directory = _campaign_dir(path)
+    runs_path = directory / RUNS_FILE
+    meta_path = directory / CAMPAIGN_FILE
+    if not runs_path.exists():
+        raise CampaignError(f"{directory}: missing {RUNS_FILE} (the harness writes one row per run there)")
+    if not meta_path.exists():
+        raise CampaignError(f"{directory}: missing {CAMPAIGN_FILE} (the host facts stored with the rows); "
+                            f"rows without their environment are not published")
+    try:
+        meta = json.loads(meta_path.read_text())
+    except ValueError as exc:
+        raise CampaignError(f"{meta_path}: not valid JSON: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise CampaignError(f"{meta_path}: expected a JSON object, got {type(meta).__name__}")
+    frame = _read_rows(runs_path)
+    _check_columns(frame, runs_path)
+    runs = _derive(_typed(frame, runs_path))
+    name = str(meta.get("campaign") or directory.name)
+    return Campaign(name=name, path=directory, runs=runs, meta=meta)
+
+
+def load(*paths: str | Path) -> pd.DataFrame:
+    """Rows of one or more campaigns as one DataFrame (``campaign`` tells them apart).
+
+    Each campaign's host facts are kept in ``frame.attrs["campaigns"][name]``.
+    """
+    if not paths:
+        raise CampaignError("load() needs at least one campaign directory")
+    campaigns = [load_campaign(p) for p in paths]
+    frame = pd.concat([c.runs for c in campaigns], ignore_index=True)
+    frame.attrs["campaigns"] = {c.name: c.meta for c in campaigns}
+    return frame
+
+
+# --- slicing -------------------------------------------------------------------
+
+def _as_set(value) -> set | None:
+    if value is None:
+        return None
+    if isinstance(value, (str, int, float)):
+        return {value}
+    return set(value)
+
+
+def select(runs: pd.DataFrame, *, server=None, model=None, runtime=None, workload=None,
+           loop=None, driver=None, usable: bool | None = None) -> pd.DataFrame:
+    """Rows matching every given filter; each filter takes one value or several.
+
+    ``usable=True`` keeps only runs that stand as the server's number (status ok,
+    not generator-bound, errors under :data:`ERROR_RATE_FLAG`).
+    """
+    mask = pd.Series(True, index=runs.index)
+    for column, wanted in (("server", server), ("model", model), ("runtime", runtime),
+                           ("workload", workload), ("loop", loop), ("driver", driver)):
+        values = _as_set(wanted)
+        if values is not None:
+            mask &= runs[column].isin(values)
+    if usable is not None:
+        mask &= runs["usable"] == usable
+    return runs[mask]
+
+
+def flagged(runs: pd.DataFrame) -> pd.DataFrame:
+    """Runs that are not the server's own number, with the reason in ``flags``."""
+    cols = ["campaign", "run_id", "server", "workload", "target", "loop", "connections", "rate",
+            "repeat", "rps", "generator_cpu_share", "error_rate", "bottleneck", "status", "flags"]
+    return runs.loc[~runs["usable"], cols].sort_values(["server", "workload", "connections", "rate"])
+
+
+# --- aggregating repeats -----------------------------------------------------------
+
+def aggregate(runs: pd.DataFrame, metrics: Iterable[str] = METRICS, *, by: Iterable[str] = POINT,
+              only_usable: bool = True) -> pd.DataFrame:
+    """One row per point: for each metric its median, min, max and CV over the repeats.
+
+    Columns: the ``by`` keys, ``n`` (repeats aggregated), ``n_flagged`` (repeats
+    left out as flagged), then ``<metric>_median``, ``_min``, ``_max``, ``_cv``.
+    A point whose every repeat is flagged is kept, from its flagged runs, with
+    ``all_flagged`` set, so a chart can show it as such rather than drop it.
+    """
+    by = list(by)
+    metrics = list(metrics)
+    runs = runs.copy()
+    runs["_flagged"] = ~runs["usable"]
+    if only_usable:
+        usable_in_point = runs.groupby(by, dropna=False)["usable"].transform("any")
+        # keep usable runs; for points with none, keep all so the point still shows
+        runs = runs[runs["usable"] | ~usable_in_point]
+    grouped = runs.groupby(by, dropna=False, sort=True)
+    out = grouped.size().rename("n").to_frame()
+    out["n_flagged"] = grouped["_flagged"].sum()
+    out["all_flagged"] = grouped["_flagged"].all()
+    if only_usable:
+        out["n"] = out["n"] - out["n_flagged"].where(~out["all_flagged"], 0)
+    for metric in metrics:
+        values = grouped[metric]
+        out[f"{metric}_median"] = values.median()
+        out[f"{metric}_min"] = values.min()
+        out[f"{metric}_max"] = values.max()
+        mean = values.mean()
+        out[f"{metric}_cv"] = (values.std(ddof=1) / mean.where(mean != 0)).astype("float64")
+    out["flags"] = grouped["flags"].agg(lambda f: "; ".join(sorted({x for x in f if x})))
+    return out.reset_index()
+
+
+def unstable(runs: pd.DataFrame, metric: str = "rps", threshold: float = UNSTABLE_CV) -> pd.DataFrame:
+    """Points whose repeats disagree: coefficient of variation of ``metric`` above ``threshold``."""
+    agg = aggregate(runs, [metric])
+    cv = agg[f"{metric}_cv"]
+    keep = ["campaign", "server", "workload", "target", "loop", "connections", "rate", "n",
+            f"{metric}_median", f"{metric}_min", f"{metric}_max", f"{metric}_cv"]
+    return agg.loc[cv > threshold, keep].sort_values(f"{metric}_cv", ascending=False)
+
+
+# --- comparing two campaigns ----------------------------------------------------------
+
+def compare(before: pd.DataFrame, after: pd.DataFrame, metric: str = "rps") -> pd.DataFrame:
+    """Each point measured in both: medians, ratio after/before, and whether it moved.
+
+    ``moved`` is True when the two ranges of repeats do not overlap, so a change
+    inside run-to-run noise is not reported as one.
+    """
+    key = [k for k in POINT if k != "campaign"]
+    a = aggregate(before, [metric]).set_index(key)
+    b = aggregate(after, [metric]).set_index(key)
+    both = a.join(b, how="inner", lsuffix="_before", rsuffix="_after")
+    if both.empty:
+        raise CampaignError("the two campaigns share no measured point (same server, workload, "
+                            "target, driver and load)")
+    out = pd.DataFrame(index=both.index)
+    out["before"] = both[f"{metric}_median_before"]
+    out["after"] = both[f"{metric}_median_after"]
+    out["ratio"] = out["after"] / out["before"].where(out["before"] != 0)
+    out["moved"] = ((both[f"{metric}_min_after"] > both[f"{metric}_max_before"])
+                    | (both[f"{metric}_max_after"] < both[f"{metric}_min_before"]))
+    return out.reset_index()
+
+
+# --- small helpers shared by plots, claims and report ---------------------------------------
+
+def wait_ms(target: str) -> float | None:
+    """The I/O wait a target asks for: ``/io?ms=50`` -> 50.0; None when it names none."""
+    from urllib.parse import parse_qsl, urlsplit
+    params = dict(parse_qsl(urlsplit(target).query))
+    try:
+        return float(params["ms"])
+    except (KeyError, ValueError):
+        return None
+
+
+def campaign_meta(runs: pd.DataFrame, name: str | None = None) -> dict:
+    campaigns = runs.attrs.get("campaigns", {})
+    if name is None:
+        return next(iter(campaigns.values()), {}) if len(campaigns) == 1 else {}
+    return campaigns.get(name, {})
+
+
+def fmt_rate(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if value >= 10_000:
+        return f"{value / 1000:,.1f}k"
+    if value >= 100:
+        return f"{value:,.0f}"
+    return f"{value:,.1f}"
