@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from http1_corpus import SPLITS, load, replay, transcript_of
-from pyserver.http1.events import ConnectionClosed, ProtocolError
+from pyserver.http1.events import ConnectionClosed, Data, ProtocolError
 
 VALID = load("valid")
 INVALID = load("invalid")
@@ -34,8 +34,11 @@ def test_invalid(case, split):
     assert exp.get("reason", "") in err.reason
     if "requests" in exp:
         assert events[:-1][:len(transcript_of(exp["requests"]))] == transcript_of(exp["requests"])
-    # the same transcript however the bytes arrive
-    assert events == replay([case.raw], case.limits, exp.get("eof", True))
+    # the same transcript however the bytes arrive, except for how much of
+    # the bad request's body was handed out before the error was seen
+    def frame(evs):
+        return [e for e in evs if type(e) is not Data]
+    assert frame(events) == frame(replay([case.raw], case.limits, exp.get("eof", True)))
 
 
 @pytest.mark.parametrize("case", INVALID, ids=lambda c: c.name)

@@ -34,9 +34,14 @@ from .events import (
 )
 
 
+DEFAULT_LIMITS = Limits()
+
+
 class Side(enum.Enum):
     PEER = "peer"   # the client: the request side
     OURS = "ours"   # us: the response side
+
+    __hash__ = object.__hash__  # Enum's own __hash__ is Python code; members are singletons
 
 
 class State(enum.Enum):
@@ -47,12 +52,16 @@ class State(enum.Enum):
     CLOSED = "closed"    # PEER: EOF between requests; OURS: error response sent
     ERROR = "error"      # PEER: sent something we cannot parse
 
+    __hash__ = object.__hash__
+
 
 class Move(enum.Enum):
     """Transitions that are not driven by an event object."""
 
     NEXT_CYCLE = "start_next_cycle()"
     ERROR_RESPONSE = "error_response()"
+
+    __hash__ = object.__hash__
 
 
 TRANSITIONS: dict[Side, dict[State, dict[object, State]]] = {
@@ -81,7 +90,7 @@ class ServerConnection:
     response events into bytes with send(). See docs/dev/http1-api.md."""
 
     def __init__(self, limits: Limits | None = None) -> None:
-        self.limits = limits if limits is not None else Limits()
+        self.limits = limits if limits is not None else DEFAULT_LIMITS
         self._buf = ReceiveBuffer()
         self._eof = False
         self._peer = State.IDLE
@@ -143,6 +152,7 @@ class ServerConnection:
                     event = self._reader.at_eof()
             except ProtocolError as err:
                 self._fail(err)
+            # Data keeps the peer in BODY (see TRANSITIONS); only the end moves it.
             if type(event) is EndOfMessage:
                 self._move(Side.PEER, EndOfMessage)
                 self._reader = None

@@ -18,6 +18,7 @@ from .events import Data, EndOfMessage, Headers, ProtocolError, Request
 
 MAX_CONTENT_LENGTH = 2**63 - 1
 MAX_CHUNK_SIZE = 2**63 - 1
+END = EndOfMessage()  # events are immutable values: one shared end without trailers
 
 
 # -- field sections (heads and trailers) ----------------------------------
@@ -216,7 +217,7 @@ class ContentLengthReader:
 
     def __call__(self, buf: ReceiveBuffer) -> Data | EndOfMessage | None:
         if not self.remaining:
-            return EndOfMessage()
+            return END
         if not buf:
             return None
         data = buf.take(self.remaining)
@@ -226,7 +227,7 @@ class ContentLengthReader:
     def at_eof(self) -> EndOfMessage:
         if self.remaining:
             raise ProtocolError(400, "truncated body (fewer bytes than content-length)")
-        return EndOfMessage()
+        return END
 
 
 class ChunkedReader:
@@ -269,35 +270,48 @@ class ChunkedReader:
                 continue
             if phase == "size":
                 limit = self.limits.max_header_field_size
-                end = buf.find(b"\n", 0, limit + 2)
+                raw = buf._data
+                end = raw.find(b"\n", 0, limit + 2)
                 if end < 0:
-                    if len(buf) > limit + 1:
+                    if len(raw) > limit + 1:
                         raise ProtocolError(400, "chunk line too long")
                     return None
-                if end == 0 or buf._data[end - 1] != 13:
+                if end == 0 or raw[end - 1] != 13:
                     raise ProtocolError(400, "bare LF in chunk line")
-                line = buf.take(end + 1)[:-2]
-                m = chunk_line_re.fullmatch(line)
+                m = chunk_line_re.fullmatch(raw, 0, end - 1)
                 if m is None:
                     raise ProtocolError(400, "invalid chunk line")
-                size = int(m.group("size"), 16)
+                size = int(m.group(1), 16)
                 if size > MAX_CHUNK_SIZE:
                     raise ProtocolError(400, "chunk size overflows")
                 self.total += size
                 max_body = self.limits.max_body
                 if max_body is not None and self.total > max_body:
                     raise ProtocolError(413, "chunked body exceeds the body limit")
-                if size:
-                    self.phase = "data"
-                    self.remaining = size
-                else:
+                if not size:
+                    buf.skip(end + 1)
                     self.phase = "trailers"
+                    continue
+                start = end + 1
+                stop = start + size
+                if len(raw) >= stop + 2:  # the whole chunk is here: one Data, one copy
+                    if raw[stop:stop + 2] != b"\r\n":
+                        raise ProtocolError(400, "chunk data not followed by CRLF")
+                    data = bytes(raw[start:stop])
+                    buf.skip(stop + 2)
+                    return Data(data)
+                buf.skip(start)
+                self.phase = "data"
+                self.remaining = size
                 continue
             # phase == "trailers": trailer-section CRLF, parsed like a head's fields
             fields_end, section_end = buf.find_section_end()
             if section_end < 0:
                 check_incomplete_section(buf, 0, self.limits)
                 return None
+            if not fields_end:
+                buf.skip(section_end)
+                return END
             block = buf.take(section_end)[:fields_end]
             return EndOfMessage(parse_fields(block, self.limits)[0])
 
