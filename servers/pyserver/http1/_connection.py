@@ -84,6 +84,9 @@ TRANSITIONS: dict[Side, dict[State, dict[object, State]]] = {
     },
 }
 
+_PEER = TRANSITIONS[Side.PEER]
+_OURS = TRANSITIONS[Side.OURS]
+
 
 class ServerConnection:
     """Feed bytes with receive_data(), pull events with next_event(), turn
@@ -111,20 +114,22 @@ class ServerConnection:
     def states(self) -> dict[Side, State]:
         return {Side.PEER: self._peer, Side.OURS: self._ours}
 
-    def _next_state(self, side: Side, key: object) -> State:
-        state = self._peer if side is Side.PEER else self._ours
-        new = TRANSITIONS[side][state].get(key)
-        if new is None:
-            name = getattr(key, "__name__", key)
-            raise RuntimeError(f"{name} is not allowed when the {side.value} side is {state.value}")
-        return new
-
     def _move(self, side: Side, key: object) -> None:
-        new = self._next_state(side, key)
         if side is Side.PEER:
+            new = _PEER[self._peer].get(key)
+            if new is None:
+                self._illegal(side, self._peer, key)
             self._peer = new
         else:
+            new = _OURS[self._ours].get(key)
+            if new is None:
+                self._illegal(side, self._ours, key)
             self._ours = new
+
+    @staticmethod
+    def _illegal(side: Side, state: State, key: object):
+        name = getattr(key, "__name__", key)
+        raise RuntimeError(f"{name} is not allowed when the {side.value} side is {state.value}")
 
     # -- receiving --------------------------------------------------------------
 
@@ -202,9 +207,10 @@ class ServerConnection:
 
     def send(self, event) -> bytes:
         kind = type(event)
-        new = self._next_state(Side.OURS, kind)
+        if kind not in _OURS[self._ours]:
+            self._illegal(Side.OURS, self._ours, kind)
         out = self._render(kind, event)  # a ValueError here leaves the state unchanged
-        self._ours = new
+        self._move(Side.OURS, kind)
         return out
 
     def _render(self, kind, event) -> bytes:
@@ -234,7 +240,7 @@ class ServerConnection:
     def error_response(self, err: ProtocolError) -> bytes:
         """A complete response for ``err`` (Connection: close). Returns b"" if
         a response has already been started: then just close."""
-        if Move.ERROR_RESPONSE not in TRANSITIONS[Side.OURS][self._ours]:
+        if Move.ERROR_RESPONSE not in _OURS[self._ours]:
             return b""
         self._move(Side.OURS, Move.ERROR_RESPONSE)
         self._keep_alive = False
