@@ -1,0 +1,491 @@
+"""Charts drawn from stored rows (matplotlib, Agg backend): never from a live run.
+
+Every function takes the rows :func:`harness.analysis.load` returns and gives
+back a ``matplotlib.figure.Figure``; :func:`save` writes it as PNG and SVG.
+A model has one colour in every chart (threads orange, processes red, greenlets
+purple, goroutines blue, Node's event loop green); servers sharing a model are
+told apart by marker and line style. Each plotted series carries the server
+name as its label, so tests read the data back from the figure itself.
+"""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Iterable
+
+import matplotlib
+
+matplotlib.use("Agg")  # noqa: E402 (no display: files only)
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
+
+from harness import analysis  # noqa: E402
+
+MODEL_COLOURS = {
+    "goroutines": "#1f77b4",   # blue
+    "event-loop": "#2ca02c",   # green
+    "cluster": "#0b6e4f",      # dark green: Node's event loop, one per core
+    "threaded": "#ff7f0e",     # orange
+    "forked": "#d62728",       # red
+    "async": "#9467bd",        # purple
+}
+MODEL_LABELS = {
+    "goroutines": "goroutines", "event-loop": "event loop", "cluster": "event loop x cores",
+    "threaded": "threads", "forked": "processes", "async": "greenlets",
+}
+MODEL_ORDER = tuple(MODEL_COLOURS)
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+_DASHES = ("-", "--", "-.", ":")
+LIMIT_STYLE = dict(color="0.25", linestyle=(0, (4, 3)), linewidth=1.2)
+PERCENTILES = {"p50": "latency_p50_ms", "p90": "latency_p90_ms", "p99": "latency_p99_ms",
+               "p99.9": "latency_p999_ms", "max": "latency_max_ms"}
+WORKLOAD_TITLES = {"hello": "/hello (no work)", "json": "/json", "io": "I/O-bound",
+                   "cpu": "CPU-bound", "mixed": "mixed I/O + CPU", "upstream": "upstream call",
+                   "echo": "/echo"}
+
+plt.rcParams.update({
+    "figure.dpi": 100, "savefig.dpi": 150, "font.size": 10, "axes.titlesize": 11,
+    "axes.labelsize": 10, "legend.fontsize": 8.5, "axes.grid": True, "grid.alpha": 0.3,
+    "axes.spines.top": False, "axes.spines.right": False, "svg.fonttype": "none",
+})
+
+
+# --- style ---------------------------------------------------------------------------
+
+def _servers_by_model(runs: pd.DataFrame) -> list[tuple[str, str]]:
+    pairs = runs[["server", "model"]].drop_duplicates()
+    rank = {m: i for i, m in enumerate(MODEL_ORDER)}
+    return sorted(((s, m) for s, m in pairs.itertuples(index=False)),
+                  key=lambda sm: (rank.get(sm[1], len(rank)), sm[0]))
+
+
+def styles(runs: pd.DataFrame) -> dict[str, dict]:
+    """server -> matplotlib style: colour from its model, marker/dash from its rank in the model."""
+    out: dict[str, dict] = {}
+    seen: dict[str, int] = {}
+    for server, model in _servers_by_model(runs):
+        i = seen.get(model, 0)
+        seen[model] = i + 1
+        base = np.array(to_rgb(MODEL_COLOURS.get(model, "#7f7f7f")))
+        # later servers of a model are a little darker, so lines stay apart
+        colour = tuple(base * (1 - 0.22 * min(i, 3)))
+        out[server] = dict(color=colour, marker=_MARKERS[i % len(_MARKERS)],
+                           linestyle=_DASHES[i % len(_DASHES)])
+    return out
+
+
+def _label(server: str, model: str) -> str:
+    return f"{server} ({MODEL_LABELS.get(model, model)})"
+
+
+def _rate_fmt(value, _pos=None) -> str:
+    if value >= 1000:
+        return f"{value / 1000:g}k"
+    return f"{value:g}"
+
+
+def _ms_fmt(value, _pos=None) -> str:
+    if value >= 1000:
+        return f"{value / 1000:g} s"
+    return f"{value:g}"
+
+
+def _log_y(ax, values: Iterable[float], fmt) -> None:
+    """Log scale when the values span more than ~an order of magnitude."""
+    vals = [v for v in values if v and v > 0 and math.isfinite(v)]
+    if vals and max(vals) / min(vals) > 8:
+        ax.set_yscale("log")
+        # label the 2x/5x minor ticks only when there are few decades to fill
+        wide = max(vals) / min(vals) > 30
+        ax.yaxis.set_minor_formatter(NullFormatter() if wide else FuncFormatter(
+            lambda v, p: fmt(v, p) if round(v / 10 ** math.floor(math.log10(v))) in (2, 5) else ""))
+    ax.yaxis.set_major_formatter(FuncFormatter(fmt))
+
+
+def _legend_outside(fig: Figure, ax, extra: list | None = None, ncol: int = 1) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if extra:
+        handles += [h for h, _ in extra]
+        labels += [lbl for _, lbl in extra]
+    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False,
+               ncol=ncol)
+
+
+def _title(workload: str, target: str | None) -> str:
+    name = WORKLOAD_TITLES.get(workload, workload)
+    return f"{name}: {target}" if target else name
+
+
+def _one_target(rows: pd.DataFrame) -> str | None:
+    targets = sorted(rows["target"].unique())
+    return targets[0] if len(targets) == 1 else None
+
+
+class NoData(ValueError):
+    """The rows hold nothing a chart can be drawn from; the message says which rows were wanted."""
+
+
+def _need(rows: pd.DataFrame, what: str) -> None:
+    if rows.empty:
+        raise NoData(f"no rows for {what}")
+
+
+# --- throughput vs concurrency (closed loop) -----------------------------------------------
+
+def throughput(runs: pd.DataFrame, workload: str) -> Figure:
+    """Requests/s vs connections (wrk, closed loop), median of repeats, bars = min..max.
+
+    The dashed lines are each point's theoretical limit as the harness stored it
+    (``limit_rps``: Little's law min(C, slots) / wait for I/O, cores / service
+    time for CPU). Hollow markers: every repeat of that point was flagged
+    (generator-bound or errors), so it is a lower bound, not the server's number.
+    """
+    rows = analysis.select(runs, workload=workload, loop="closed", driver=None)
+    _need(rows, f"workload {workload!r} under closed-loop load (connections)")
+    agg = analysis.aggregate(rows, ["rps", "limit_rps"])
+    st = styles(rows)
+    fig, ax = plt.subplots(figsize=(8.2, 4.8))
+    for server, model in _servers_by_model(rows):
+        pts = agg[agg["server"] == server].sort_values("connections")
+        x = pts["connections"].astype(float).to_numpy()
+        y = pts["rps_median"].to_numpy()
+        s = st[server]
+        ax.plot(x, y, label=_label(server, model), color=s["color"], marker=s["marker"],
+                linestyle=s["linestyle"], linewidth=1.6, markersize=5.5, gid=f"series:{server}")
+        ax.errorbar(x, y, yerr=[y - pts["rps_min"].to_numpy(), pts["rps_max"].to_numpy() - y],
+                    fmt="none", ecolor=s["color"], elinewidth=1, capsize=3, label="_nolegend_")
+        hollow = pts["all_flagged"].to_numpy()
+        if hollow.any():
+            ax.plot(x[hollow], y[hollow], linestyle="none", marker=s["marker"], markersize=9,
+                    markerfacecolor="white", markeredgecolor=s["color"], label="_nolegend_")
+    extra = _limit_lines(ax, agg, st)
+    if agg["all_flagged"].any():
+        extra.append((plt.Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
+                                 markeredgecolor="0.3"), "hollow: flagged (e.g. generator-bound)"))
+    ax.set_xscale("log", base=2)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+    ax.set_xticks(sorted(agg["connections"].dropna().astype(float).unique()))
+    _log_y(ax, list(agg["rps_median"]) + list(agg["limit_rps_median"].dropna()), _rate_fmt)
+    ax.set_xlabel("concurrent connections (closed loop, wrk)")
+    ax.set_ylabel("throughput (requests/s)")
+    ax.set_title(f"Throughput vs concurrency, {_title(workload, _one_target(rows))}")
+    _legend_outside(fig, ax, extra)
+    fig.tight_layout()
+    return fig
+
+
+def _limit_lines(ax, agg: pd.DataFrame, st: dict) -> list:
+    """Draw each distinct limit curve once; servers sharing it are named in one label."""
+    curves: dict[tuple, list[str]] = {}
+    for server, pts in agg.groupby("server"):
+        pts = pts.sort_values("connections").dropna(subset=["limit_rps_median"])
+        if pts.empty:
+            continue
+        key = tuple(zip(pts["connections"].astype(float), pts["limit_rps_median"].round(1)))
+        curves.setdefault(key, []).append(server)
+    extra = []
+    everyone = set(agg["server"])
+    runtimes = dict(zip(agg["server"], agg["runtime"]))
+    for key, servers in curves.items():
+        x, y = zip(*key)
+        shared = set(servers) == everyone or len(servers) > 2
+        style = dict(LIMIT_STYLE)
+        if not shared:
+            style["color"] = st[servers[0]]["color"]
+        (line,) = ax.plot(x, y, label="_nolegend_", gid="limit:" + ",".join(servers), **style)
+        who = _who(servers, everyone, runtimes)
+        extra.append((line, f"limit: {who}"))
+    return extra
+
+
+def _who(servers: list[str], everyone: set[str], runtimes: dict[str, str]) -> str:
+    """A short name for a set of servers: 'all servers', 'every python server', or the names."""
+    if set(servers) == everyone:
+        return "all servers"
+    kinds = {runtimes[s] for s in servers}
+    if len(kinds) == 1:
+        kind = kinds.pop()
+        if set(servers) == {s for s in everyone if runtimes[s] == kind} and len(servers) > 2:
+            return f"every {kind} server"
+    if len(servers) <= 2:
+        return ", ".join(servers)
+    return f"{len(servers)} servers ({', '.join(sorted(kinds))})"
+
+
+# --- latency vs offered rate (open loop): the hockey stick -------------------------------------
+
+def latency_vs_rate(runs: pd.DataFrame, workload: str,
+                    percentiles: Iterable[str] = ("p50", "p99", "p99.9")) -> Figure:
+    """Latency percentiles vs offered rate (vegeta, open loop, from intended send time).
+
+    One panel per percentile, one line per server. Hollow markers: more than
+    1% of that point's requests failed (timeouts past saturation), so its
+    latency describes only the requests that got through.
+    """
+    rows = analysis.select(runs, workload=workload, loop="open")
+    _need(rows, f"workload {workload!r} under open-loop load (rate)")
+    percentiles = list(percentiles)
+    metrics = [PERCENTILES[p] for p in percentiles] + ["error_rate"]
+    agg = analysis.aggregate(rows, metrics, only_usable=False)
+    st = styles(rows)
+    fig, axes = plt.subplots(1, len(percentiles), figsize=(4.0 * len(percentiles), 4.4),
+                             sharey=True, squeeze=False)
+    axes = axes[0]
+    all_y = [v for p in percentiles for v in agg[f"{PERCENTILES[p]}_median"]]
+    wait = analysis.wait_ms(_one_target(rows) or "")
+    for ax, pct in zip(axes, percentiles):
+        col = f"{PERCENTILES[pct]}_median"
+        for server, model in _servers_by_model(rows):
+            pts = agg[agg["server"] == server].sort_values("rate")
+            x = pts["rate"].to_numpy(dtype=float)
+            y = pts[col].to_numpy(dtype=float)
+            s = st[server]
+            ax.plot(x, y, label=_label(server, model), color=s["color"], marker=s["marker"],
+                    linestyle=s["linestyle"], linewidth=1.5, markersize=5, gid=f"series:{server}")
+            bad = (pts["error_rate_median"] > analysis.ERROR_RATE_FLAG).to_numpy()
+            if bad.any():
+                ax.plot(x[bad], y[bad], linestyle="none", marker=s["marker"], markersize=8,
+                        markerfacecolor="white", markeredgecolor=s["color"], label="_nolegend_")
+        if wait:
+            ax.axhline(wait, **LIMIT_STYLE, label="_nolegend_")
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(_rate_fmt))
+        ax.set_title(pct)
+        ax.set_xlabel("offered rate (requests/s, open loop)")
+    _log_y(axes[0], all_y, _ms_fmt)
+    axes[0].set_ylabel("latency (ms, from intended send time)")
+    extra = [(plt.Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
+                         markeredgecolor="0.3"), "hollow: >1% of requests failed")]
+    if wait:
+        extra.append((plt.Line2D([], [], **LIMIT_STYLE), f"the workload's own wait ({wait:g} ms)"))
+    fig.suptitle(f"Latency vs offered rate, {_title(workload, _one_target(rows))}: "
+                 "where each model falls over", fontsize=12)
+    _legend_outside(fig, axes[0], extra)
+    fig.tight_layout()
+    return fig
+
+
+# --- latency distribution at one point -------------------------------------------------------
+
+_NINES = {"p50": 1 - math.log10(2), "p90": 1.0, "p99": 2.0, "p99.9": 3.0, "max": 3.6}
+
+
+def pick_rate(runs: pd.DataFrame, workload: str, *, keep: float = 0.98) -> float:
+    """The highest offered rate every server of the workload sustained (>= ``keep`` of
+    it achieved, no flag), else the lowest rate measured: a rate where costs compare."""
+    rows = analysis.select(runs, workload=workload, loop="open")
+    _need(rows, f"workload {workload!r} under open-loop load (rate)")
+    agg = analysis.aggregate(rows, ["rps"], only_usable=False)
+    ok = agg.assign(ok=(agg["rps_median"] >= keep * agg["rate"]) & ~agg["all_flagged"])
+    per_rate = ok.groupby("rate")["ok"].all()
+    sustained = per_rate[per_rate]
+    return float(sustained.index.max() if not sustained.empty else per_rate.index.min())
+
+
+def latency_distribution(runs: pd.DataFrame, workload: str, *, rate: float | None = None,
+                         connections: int | None = None) -> Figure:
+    """Percentile spectrum (p50 .. max) of every server at one load point.
+
+    Open loop at ``rate`` by default (the highest rate every server sustained);
+    pass ``connections`` for a closed-loop point instead.
+    """
+    if connections is not None:
+        rows = analysis.select(runs, workload=workload, loop="closed")
+        rows = rows[rows["connections"] == connections]
+        where = f"{connections} connections (closed loop)"
+    else:
+        rate = rate if rate is not None else pick_rate(runs, workload)
+        rows = analysis.select(runs, workload=workload, loop="open")
+        rows = rows[rows["rate"] == rate]
+        where = f"{_rate_fmt(rate)} requests/s offered (open loop)"
+    _need(rows, f"workload {workload!r} at {where}")
+    metrics = list(PERCENTILES.values())
+    agg = analysis.aggregate(rows, metrics)
+    st = styles(rows)
+    fig, ax = plt.subplots(figsize=(8.2, 4.8))
+    x = np.array([_NINES[p] for p in PERCENTILES])
+    for server, model in _servers_by_model(rows):
+        pt = agg[agg["server"] == server]
+        y = np.array([pt[f"{m}_median"].iloc[0] for m in metrics], dtype=float)
+        s = st[server]
+        ax.plot(x, y, label=_label(server, model), color=s["color"], marker=s["marker"],
+                linestyle=s["linestyle"], linewidth=1.5, markersize=5, gid=f"series:{server}")
+    ax.set_xticks(x, list(PERCENTILES))
+    _log_y(ax, agg[[f"{m}_median" for m in metrics]].to_numpy().ravel(), _ms_fmt)
+    ax.set_xlabel("percentile (spaced by nines)")
+    ax.set_ylabel("latency (ms)")
+    ax.set_title(f"Latency distribution, {_title(workload, _one_target(rows))} at {where}")
+    _legend_outside(fig, ax)
+    fig.tight_layout()
+    return fig
+
+
+# --- cost at a fixed rate ---------------------------------------------------------------------
+
+def cost(runs: pd.DataFrame, workload: str, *, rate: float | None = None) -> Figure:
+    """CPU microseconds per request and peak memory per server, at one fixed offered rate."""
+    rate = rate if rate is not None else pick_rate(runs, workload)
+    rows = analysis.select(runs, workload=workload, loop="open")
+    rows = rows[rows["rate"] == rate]
+    _need(rows, f"workload {workload!r} at {rate:g} requests/s (open loop)")
+    agg = analysis.aggregate(rows, ["cpu_us_per_request", "server_rss_peak_mib"])
+    order = [s for s, _ in _servers_by_model(rows)][::-1]
+    agg = agg.set_index("server").loc[order]
+    st = styles(rows)
+    colours = [st[s]["color"] for s in order]
+    fig, (ax_cpu, ax_mem) = plt.subplots(1, 2, figsize=(9.0, 0.42 * len(order) + 1.6), sharey=True)
+    for ax, metric, label in ((ax_cpu, "cpu_us_per_request", "server CPU per request (µs)"),
+                              (ax_mem, "server_rss_peak_mib", "peak memory, whole process tree (MiB)")):
+        med = agg[f"{metric}_median"].to_numpy(dtype=float)
+        err = [med - agg[f"{metric}_min"].to_numpy(dtype=float),
+               agg[f"{metric}_max"].to_numpy(dtype=float) - med]
+        bars = ax.barh(order, med, xerr=err, color=colours, capsize=2, gid=f"bars:{metric}")
+        for bar, value in zip(bars, med):
+            ax.annotate(f"{value:,.0f}", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+                        xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
+        if np.nanmax(med) / max(np.nanmin(med), 1e-9) > 20:
+            ax.set_xscale("log")
+        ax.set_xlabel(label)
+        ax.grid(axis="y", visible=False)
+        ax.margins(x=0.15)
+    fig.suptitle(f"Cost at a fixed rate: {_title(workload, _one_target(rows))}, "
+                 f"{rate:g} requests/s offered (open loop)", fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+# --- one-page overview ---------------------------------------------------------------------------
+
+def overview(runs: pd.DataFrame, *, io: str = "io", cpu: str = "cpu") -> Figure:
+    """The suite's question at a glance, one row per server:
+
+    I/O throughput as a share of its Little's-law limit, CPU throughput,
+    I/O p99 at a fixed open-loop rate, and peak memory. Each at the highest
+    closed-loop concurrency measured (or the fixed rate), median of repeats.
+    """
+    servers = _servers_by_model(runs)
+    _need(runs, "the overview (no runs at all)")
+    st = styles(runs)
+    names = [s for s, _ in servers][::-1]
+    panels = []
+
+    def top_point(workload: str, metric: str) -> pd.Series:
+        rows = analysis.select(runs, workload=workload, loop="closed")
+        if rows.empty:
+            return pd.Series(dtype=float)
+        agg = analysis.aggregate(rows, [metric])
+        agg = agg[agg["connections"] == agg.groupby("server")["connections"].transform("max")]
+        return agg.set_index("server")[f"{metric}_median"]
+
+    io_rps = top_point(io, "rps")
+    io_limit = top_point(io, "limit_rps")
+    if not io_rps.empty:
+        ideal = float(io_limit.max()) if not io_limit.dropna().empty else None
+        panels.append(("I/O: throughput\n(at the most connections)", io_rps, "requests/s", True,
+                       "{:,.0f}", ideal, None))
+    cpu_rps = top_point(cpu, "rps")
+    if not cpu_rps.empty:
+        panels.append(("CPU: throughput\n(at the most connections)", cpu_rps, "requests/s", True,
+                       "{:,.0f}", None, None))
+    open_io = analysis.select(runs, workload=io, loop="open")
+    if not open_io.empty:
+        top = float(open_io["rate"].max())
+        hi = open_io[open_io["rate"] == top]
+        p99 = analysis.aggregate(hi, ["latency_p99_ms", "error_rate"], only_usable=False).set_index("server")
+        panels.append((f"I/O: p99 latency at {_rate_fmt(top)} req/s offered\n(open loop)",
+                       p99["latency_p99_ms_median"], "ms", True, "{:,.0f}", None,
+                       p99["error_rate_median"]))
+    mem = analysis.aggregate(runs, ["server_rss_peak_mib"], by=["server"])
+    panels.append(("Peak memory\n(median over all runs)", mem.set_index("server")["server_rss_peak_mib_median"],
+                   "MiB", False, "{:,.0f}", None, None))
+    fig, axes = plt.subplots(1, len(panels), figsize=(3.1 * len(panels) + 1.6, 0.42 * len(names) + 2.0),
+                             sharey=True, squeeze=False)
+    for ax, (title, values, unit, log, fmt, limit, errors) in zip(axes[0], panels):
+        vals = np.array([values.get(s, np.nan) for s in names], dtype=float)
+        failed = np.array([errors.get(s, 0.0) if errors is not None else 0.0 for s in names])
+        bars = ax.barh(names, np.nan_to_num(vals), color=[st[s]["color"] for s in names],
+                       gid="bars:" + title.split("\n")[0])
+        for bar, v, f in zip(bars, vals, failed):
+            text = "n/a" if math.isnan(v) else fmt.format(v)
+            if f > analysis.ERROR_RATE_FLAG:
+                bar.set_hatch("///")
+                bar.set_edgecolor("white")
+                text += f" ({f:.0%} failed)"
+            ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
+                        textcoords="offset points", va="center", fontsize=8)
+        if limit:
+            ax.axvline(limit, **LIMIT_STYLE)
+            title += f"\n(dashed: Little's law limit {limit:,.0f})"
+        if log and np.nanmin(vals) > 0:
+            ax.set_xscale("log")
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(unit)
+        ax.grid(axis="y", visible=False)
+        ax.margins(x=0.35 if errors is not None else 0.22)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=MODEL_COLOURS[m]) for m in MODEL_ORDER
+               if m in {mm for _, mm in servers}]
+    labels = [MODEL_LABELS[m] for m in MODEL_ORDER if m in {mm for _, mm in servers}]
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False,
+               bbox_to_anchor=(0.5, -0.01), title="concurrency model")
+    fig.suptitle("Concurrency models at a glance (median of repeats)", fontsize=12)
+    fig.tight_layout(rect=(0, 0.08, 1, 1))
+    return fig
+
+
+# --- files ---------------------------------------------------------------------------------------
+
+def save(fig: Figure, directory: str | Path, name: str) -> list[Path]:
+    """Write ``name.png`` and ``name.svg`` into ``directory``; close the figure."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for ext in ("png", "svg"):
+        path = directory / f"{name}.{ext}"
+        fig.savefig(path, bbox_inches="tight", metadata={"Date": None} if ext == "svg" else None)
+        paths.append(path)
+    plt.close(fig)
+    return paths
+
+
+def all_charts(runs: pd.DataFrame, directory: str | Path) -> dict[str, list[Path]]:
+    """Every chart the rows allow, saved under ``directory``; name -> [png, svg].
+
+    A chart the campaign has no rows for (say, no open-loop runs) is skipped,
+    not drawn empty.
+    """
+    out: dict[str, list[Path]] = {}
+    workloads = list(dict.fromkeys(runs["workload"]))
+
+    def attempt(name: str, make) -> None:
+        try:
+            fig = make()
+        except NoData:
+            return
+        out[name] = save(fig, directory, name)
+
+    attempt("overview", lambda: overview(runs))
+    for w in workloads:
+        attempt(f"throughput-{w}", lambda w=w: throughput(runs, w))
+    for w in workloads:
+        attempt(f"latency-{w}", lambda w=w: latency_vs_rate(runs, w))
+    for w in workloads:
+        attempt(f"distribution-{w}", lambda w=w: latency_distribution(runs, w))
+    for w in workloads:
+        attempt(f"cost-{w}", lambda w=w: cost(runs, w))
+    return out
+
+
+def series(ax) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The plotted data lines of an axes, by server: {server: (x, y)} (for tests and notebooks)."""
+    out = {}
+    for line in ax.get_lines():
+        gid = line.get_gid() or ""
+        if gid.startswith("series:"):
+            out[gid[len("series:"):]] = (np.asarray(line.get_xdata(), dtype=float),
+                                         np.asarray(line.get_ydata(), dtype=float))
+    return out
