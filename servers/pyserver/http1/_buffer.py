@@ -54,6 +54,9 @@ class ReceiveBuffer:
     def find(self, sub: bytes, start: int = 0, end: int | None = None) -> int:
         return self._data.find(sub, start, len(self._data) if end is None else end)
 
+    def rfind(self, sub: bytes, start: int = 0) -> int:
+        return self._data.rfind(sub, start)
+
     def peek(self, n: int) -> bytes:
         return bytes(self._data[:n])
 

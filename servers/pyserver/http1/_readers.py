@@ -89,7 +89,7 @@ def check_incomplete_section(buf: ReceiveBuffer, start: int, limits: Limits) -> 
     most = start + limits.max_header_fields * (limits.max_header_field_size + 2) + 2
     if n > most:
         raise ProtocolError(431, "header section too large")
-    last_lf = buf._data.rfind(b"\n", start)
+    last_lf = buf.rfind(b"\n", start)
     if n - (last_lf + 1 if last_lf >= 0 else start) > limits.max_header_field_size + 1:
         raise ProtocolError(431, "header field too large")
 
@@ -139,12 +139,12 @@ def read_head(buf: ReceiveBuffer, limits: Limits) -> tuple[Request, Framing] | N
 
 
 def _diagnose_request_line(line: bytes) -> ProtocolError:
+    if b"\r" in line:
+        return ProtocolError(400, "bare CR in request line")
     parts = line.split(b" ")
     if len(parts) == 3 and token_re.fullmatch(parts[0]) and parts[1] \
             and not version_re.fullmatch(parts[2]):
         return ProtocolError(400, "malformed HTTP version")
-    if b"\r" in line:
-        return ProtocolError(400, "bare CR in request line")
     return ProtocolError(400, "malformed request line")
 
 

@@ -1,0 +1,2 @@
+# vertical tab before a transfer coding
+status = 400

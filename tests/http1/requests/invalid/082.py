@@ -1,0 +1,2 @@
+# form feed in a field value
+status = 400

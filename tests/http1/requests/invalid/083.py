@@ -1,0 +1,2 @@
+# a transfer coding that only looks like chunked
+status = 400

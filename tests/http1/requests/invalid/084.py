@@ -1,0 +1,2 @@
+# chunked with a parameter is not chunked
+status = 400

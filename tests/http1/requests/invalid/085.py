@@ -1,0 +1,2 @@
+# Content-Length with trailing garbage
+status = 400

@@ -1,0 +1,2 @@
+# NUL in the request target
+status = 400

@@ -1,0 +1,3 @@
+# EOF after a chunk's data, before its CRLF
+status = 400
+reason = 'truncated body'
