@@ -286,16 +286,17 @@ def aggregate(runs: pd.DataFrame, metrics: Iterable[str] = METRICS, *, by: Itera
     metrics = list(metrics)
     runs = runs.copy()
     runs["_flagged"] = ~runs["usable"]
+    every = runs.groupby(by, dropna=False, sort=True)
+    n_flagged = every["_flagged"].sum()
+    all_flagged = every["_flagged"].all()
     if only_usable:
-        usable_in_point = runs.groupby(by, dropna=False)["usable"].transform("any")
-        # keep usable runs; for points with none, keep all so the point still shows
-        runs = runs[runs["usable"] | ~usable_in_point]
+        # keep usable runs; a point with none keeps all, so it still shows (as flagged)
+        runs = runs[runs["usable"] | runs.groupby(by, dropna=False)["usable"].transform(
+            lambda u: not u.any())]
     grouped = runs.groupby(by, dropna=False, sort=True)
     out = grouped.size().rename("n").to_frame()
-    out["n_flagged"] = grouped["_flagged"].sum()
-    out["all_flagged"] = grouped["_flagged"].all()
-    if only_usable:
-        out["n"] = out["n"] - out["n_flagged"].where(~out["all_flagged"], 0)
+    out["n_flagged"] = n_flagged
+    out["all_flagged"] = all_flagged
     for metric in metrics:
         values = grouped[metric]
         out[f"{metric}_median"] = values.median()
@@ -327,7 +328,7 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, metric: str = "rps") -> p
     key = [k for k in POINT if k != "campaign"]
     a = aggregate(before, [metric]).set_index(key)
     b = aggregate(after, [metric]).set_index(key)
-    both = a.join(b, how="inner", lsuffix="_before", rsuffix="_after")
+    both = a.add_suffix("_before").join(b.add_suffix("_after"), how="inner")
     if both.empty:
         raise CampaignError("the two campaigns share no measured point (same server, workload, "
                             "target, driver and load)")

@@ -1,0 +1,28 @@
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pandas")
+pytest.importorskip("matplotlib")
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "campaign-small"
+
+
+@pytest.fixture(scope="session")
+def fixture_dir() -> Path:
+    return FIXTURE
+
+
+@pytest.fixture(scope="session")
+def runs():
+    from harness import analysis
+    return analysis.load(FIXTURE)
+
+
+@pytest.fixture
+def campaign_copy(tmp_path):
+    """A writable copy of the fixture campaign, to break in one way per test."""
+    import shutil
+    dest = tmp_path / "campaign-small"
+    shutil.copytree(FIXTURE, dest, ignore=shutil.ignore_patterns("*.py", "README.md"))
+    return dest

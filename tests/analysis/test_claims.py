@@ -1,0 +1,55 @@
+"""The claims check on the fixture: the verdicts it must give, and what makes them flip."""
+import pytest
+
+from harness import analysis, claims
+
+EXPECTED = {1: claims.SUPPORTED, 2: claims.SUPPORTED, 3: claims.DEPENDS, 4: claims.SUPPORTED,
+            5: claims.DEPENDS}
+
+
+def test_fixture_verdicts(runs):
+    got = {v.number: v.verdict for v in claims.check(runs)}
+    assert got == EXPECTED
+
+
+def test_each_verdict_names_rows_ratio_and_flip(runs):
+    for v in claims.check(runs):
+        assert v.rows and v.run_ids, v.number
+        assert v.ratio and v.ratio != "–", v.number
+        assert "flip" in v.flips.lower() or "only with" in v.flips.lower(), v.number
+        assert set(v.run_ids) <= set(runs["run_id"])
+
+
+def test_claim_numbers(runs):
+    v = {v.number: v for v in claims.check(runs)}
+    assert "node-cluster" in v[2].ratio and "2.0x" in v[2].ratio
+    assert "pyserver-async" in v[3].why and "pyserver-forked" in v[3].why
+    assert "lower bound" in v[5].ratio          # generator-bound /hello runs are not the server's number
+
+
+def test_python_fastest_everywhere_flips_claim_5(runs):
+    boosted = runs.copy()
+    boosted.loc[boosted["runtime"] == "python", "rps"] *= 100
+    v5 = claims.check(boosted)[4]
+    assert v5.verdict == claims.NOT_SUPPORTED
+
+
+def test_go_slow_on_io_makes_claim_1_depend(runs):
+    slow = runs.copy()
+    slow.loc[(slow["runtime"] == "go") & (slow["workload"] == "io"), "rps"] *= 0.5
+    assert claims.check(slow)[0].verdict == claims.DEPENDS
+
+
+def test_missing_rows_are_not_tested_and_say_which(runs):
+    no_cpu = analysis.select(runs, workload=["hello", "io"])
+    got = {v.number: v for v in claims.check(no_cpu)}
+    assert got[1].verdict == claims.NOT_TESTED and "cpu" in got[1].why
+    assert got[2].verdict == claims.NOT_TESTED
+    no_node = runs[runs["runtime"] != "node"]
+    assert claims.check(no_node)[1].verdict == claims.NOT_TESTED
+
+
+def test_markdown_table(runs):
+    table = claims.markdown_table(claims.check(runs))
+    assert table.count("\n") == 6
+    assert "**depends**" in table
