@@ -269,40 +269,11 @@ class ChunkedReader:
                 self.phase = "size"
                 continue
             if phase == "size":
-                limit = self.limits.max_header_field_size
-                raw = buf._data
-                end = raw.find(b"\n", 0, limit + 2)
-                if end < 0:
-                    if len(raw) > limit + 1:
-                        raise ProtocolError(400, "chunk line too long")
+                data = self._read_chunks(buf)
+                if data is not None:
+                    return data
+                if self.phase == "size":
                     return None
-                if end == 0 or raw[end - 1] != 13:
-                    raise ProtocolError(400, "bare LF in chunk line")
-                m = chunk_line_re.fullmatch(raw, 0, end - 1)
-                if m is None:
-                    raise ProtocolError(400, "invalid chunk line")
-                size = int(m.group(1), 16)
-                if size > MAX_CHUNK_SIZE:
-                    raise ProtocolError(400, "chunk size overflows")
-                self.total += size
-                max_body = self.limits.max_body
-                if max_body is not None and self.total > max_body:
-                    raise ProtocolError(413, "chunked body exceeds the body limit")
-                if not size:
-                    buf.skip(end + 1)
-                    self.phase = "trailers"
-                    continue
-                start = end + 1
-                stop = start + size
-                if len(raw) >= stop + 2:  # the whole chunk is here: one Data, one copy
-                    if raw[stop:stop + 2] != b"\r\n":
-                        raise ProtocolError(400, "chunk data not followed by CRLF")
-                    data = bytes(raw[start:stop])
-                    buf.skip(stop + 2)
-                    return Data(data)
-                buf.skip(start)
-                self.phase = "data"
-                self.remaining = size
                 continue
             # phase == "trailers": trailer-section CRLF, parsed like a head's fields
             fields_end, section_end = buf.find_section_end()
@@ -314,6 +285,54 @@ class ChunkedReader:
                 return END
             block = buf.take(section_end)[:fields_end]
             return EndOfMessage(parse_fields(block, self.limits)[0])
+
+    def _read_chunks(self, buf: ReceiveBuffer) -> Data | None:
+        """Phase "size": read chunk lines and every whole chunk already in
+        the buffer; they become one Data. Leaves the phase at "size" (the
+        next line has not arrived), "data" (a chunk arrived in part) or
+        "trailers" (the last chunk was read)."""
+        raw = buf._data
+        limit = self.limits.max_header_field_size
+        max_body = self.limits.max_body
+        parts = []
+        pos = 0
+        while True:
+            end = raw.find(b"\n", pos, pos + limit + 2)
+            if end < 0:
+                if len(raw) - pos > limit + 1:
+                    raise ProtocolError(400, "chunk line too long")
+                break
+            if end == pos or raw[end - 1] != 13:
+                raise ProtocolError(400, "bare LF in chunk line")
+            m = chunk_line_re.fullmatch(raw, pos, end - 1)
+            if m is None:
+                raise ProtocolError(400, "invalid chunk line")
+            size = int(m.group(1), 16)
+            if size > MAX_CHUNK_SIZE:
+                raise ProtocolError(400, "chunk size overflows")
+            self.total += size
+            if max_body is not None and self.total > max_body:
+                raise ProtocolError(413, "chunked body exceeds the body limit")
+            start = end + 1
+            if not size:
+                pos = start
+                self.phase = "trailers"
+                break
+            stop = start + size
+            if len(raw) < stop + 2:  # this chunk has arrived in part
+                pos = start
+                self.phase = "data"
+                self.remaining = size
+                break
+            if raw[stop:stop + 2] != b"\r\n":
+                raise ProtocolError(400, "chunk data not followed by CRLF")
+            parts.append(raw[start:stop])
+            pos = stop + 2
+        if pos:
+            buf.skip(pos)
+        if not parts:
+            return None
+        return Data(bytes(parts[0]) if len(parts) == 1 else b"".join(parts))
 
     def at_eof(self) -> EndOfMessage:
         raise ProtocolError(400, "truncated body (chunked body did not end)")
