@@ -80,12 +80,8 @@ CHUNK_EXT = (
 CHUNK_LINE = rb"(?P<size>" + CHUNK_SIZE + rb")" + CHUNK_EXT
 
 
-def compile(pattern: bytes) -> re.Pattern[bytes]:  # noqa: A001 - mirrors re.compile
-    return re.compile(pattern)
-
-
-token_re = compile(TOKEN)
-field_section_re = compile(FIELD_SECTION)
-request_line_re = compile(REQUEST_LINE)
-chunk_line_re = compile(CHUNK_LINE)
-version_re = compile(rb"HTTP/[0-9]\.[0-9]")
+token_re = re.compile(TOKEN)
+field_section_re = re.compile(FIELD_SECTION)
+request_line_re = re.compile(REQUEST_LINE)
+chunk_line_re = re.compile(CHUNK_LINE)
+version_re = re.compile(rb"HTTP/[0-9]\.[0-9]")
