@@ -1,0 +1,1 @@
+"""What a run observes about the machine and the processes it started."""
