@@ -37,9 +37,14 @@ def render_head(start_line: bytes, headers: Headers) -> bytes:
     return out
 
 
+STATUS_LINES = {status: b"HTTP/1.1 %d %s" % (status, reason) for status, reason in REASONS.items()}
+
+
 def status_line(status: int, reason: bytes) -> bytes:
     if not reason:
-        reason = REASONS.get(status, b"")
+        line = STATUS_LINES.get(status)
+        if line is not None:
+            return line
     return b"HTTP/1.1 %d %s" % (status, reason)
 
 
