@@ -229,3 +229,50 @@ def test_wrk_failure_raises(tmp_path: Path) -> None:
     with pytest.raises(WrkError, match="cannot start"):
         run_wrk("http://127.0.0.1:9/", connections=1, duration_s=1, wrk="/nonexistent/wrk-binary",
                 work_dir=tmp_path / "wrk2")
+
+
+# Two worker threads, each holding its keep-alive connection until the client closes it
+# (uWSGI's threads with keep-alive): with 8 connections only 2 are ever answered.
+STICKY_SERVER = textwrap.dedent(
+    """
+    import queue, socket, threading, time
+    conns = queue.Queue()
+    def worker():
+        while True:
+            c = conns.get()
+            buf = b""
+            with c:
+                while True:
+                    while b"\\r\\n\\r\\n" not in buf:
+                        d = c.recv(65536)
+                        if not d:
+                            break
+                        buf += d
+                    else:
+                        _, buf = buf.split(b"\\r\\n\\r\\n", 1)
+                        time.sleep(0.005)
+                        c.sendall(b"HTTP/1.1 200 OK\\r\\nContent-Length: 2\\r\\n\\r\\nok")
+                        continue
+                    break
+    for _ in range(2):
+        threading.Thread(target=worker, daemon=True).start()
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    print(f"READY address=http://127.0.0.1:{s.getsockname()[1]}", flush=True)
+    while True:
+        c, _ = s.accept()
+        c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        conns.put(c)
+    """
+)
+
+
+@needs_wrk
+def test_served_share_sees_starved_connections(tmp_path: Path) -> None:
+    with launch([sys.executable, "-c", STICKY_SERVER], ready=ReadyLine(), log_path=tmp_path / "s.log",
+                timeout=20) as srv:
+        r = run_wrk(srv.url + "/", connections=8, duration_s=2, timeout_s=1, work_dir=tmp_path / "wrk")
+    assert r.requests > 0
+    assert r.latency.p99_us < 500_000  # the lucky clients look fine...
+    assert 0.15 <= r.served_share <= 0.35  # ...but only 2 of 8 connections were served
