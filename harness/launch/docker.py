@@ -28,7 +28,7 @@ are passed as build arguments instead; ``ARENA_DOCKER_BASE=public|local`` forces
 either.
 
 Command line (``python -m harness.launch.docker``): ``build [--all|FAMILY...]``,
-``command NAME``, ``up NAME``, ``cleanup``.
+``command NAME``, ``up NAME``, ``compose``, ``cleanup``.
 """
 from __future__ import annotations
 
@@ -272,6 +272,52 @@ def container_command(spec: ServerSpec, *, host: str, port: int,
     argv = [arg.format(**values) for arg in spec.argv]
     env = {key: value.format(**values) for key, value in spec.env}
     return argv, env
+
+
+def compose_file(cores: int = 2) -> str:
+    """docker/compose.yaml, generated from the catalog: one service per catalog
+    name plus ``upstream``, host network, commands sized for ``cores``."""
+    public = {"python": {"PYTHON_IMAGE": "python:3.11-slim"},
+              "go": {"GO_IMAGE": "golang:1.26", "RUNTIME_IMAGE": "gcr.io/distroless/static-debian12"},
+              "node": {"NODE_IMAGE": "node:20-slim"}}
+    public["upstream"] = public["go"]
+    out = [
+        f"# Generated from servers/catalog.toml by `python -m harness.launch.docker compose --cores {cores}`;",
+        "# do not edit (tests/docker checks it matches). Every service uses the host network.",
+        "#",
+        "#   docker compose -f docker/compose.yaml up NAME        # e.g. go, node-cluster, pyserver-async",
+        "#",
+        "# NAME listens on ${ARENA_HOST:-127.0.0.1}:${ARENA_PORT:-8000}, sized for "
+        f"{cores} core(s) and pinned to",
+        "# ${ARENA_CPUS:-0-%d}; services whose catalog entry has /upstream start the delay" % (cores - 1),
+        "# service on ${ARENA_UPSTREAM_PORT:-8081}. Base images are build args (PYTHON_IMAGE,",
+        "# GO_IMAGE, RUNTIME_IMAGE, NODE_IMAGE) defaulting to the public images; on a machine",
+        "# without a registry export the local ones from `make docker-base` first.",
+    ]
+    for fam, args in public.items():
+        family = FAMILIES[fam]
+        arglist = ", ".join(f'{k}: "${{{k}:-{v}}}"' for k, v in args.items())
+        out += [f"x-{fam}: &{fam}",
+                f"  build: {{context: .., dockerfile: {family.dockerfile}, network: host, args: {{{arglist}}}}}",
+                f"  image: arena/{fam}:compose",
+                "  network_mode: host",
+                '  cpuset: "${ARENA_CPUS:-0-%d}"' % (cores - 1)]
+    out += ["services:",
+            "  upstream:",
+            "    <<: *upstream",
+            '    command: ["/app/bin/arena-upstream", "-addr", "${ARENA_HOST:-127.0.0.1}:${ARENA_UPSTREAM_PORT:-8081}"]']
+    for name, spec in catalog.load().items():
+        argv, env = container_command(spec, host="${ARENA_HOST:-127.0.0.1}",
+                                      port="${ARENA_PORT:-8000}", cores=cores)
+        if "upstream" in spec.workloads:
+            env["ARENA_UPSTREAM"] = "127.0.0.1:${ARENA_UPSTREAM_PORT:-8081}"
+        out += [f"  {name}:", f"    <<: *{family_of(spec)}",
+                f"    command: {json.dumps(argv)}"]
+        if env:
+            out.append(f"    environment: {json.dumps(env, sort_keys=True)}")
+        if "upstream" in spec.workloads:
+            out.append("    depends_on: [upstream]")
+    return "\n".join(out) + "\n"
 
 
 # ---------------------------------------------------------------- logs
@@ -707,6 +753,8 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--cpus", help="cpuset, e.g. 0 or 0-1")
     up.add_argument("--memory", help="memory limit, e.g. 512m")
     sub.add_parser("cleanup", help="remove containers this launcher left behind")
+    compose = sub.add_parser("compose", help="print docker/compose.yaml, generated from the catalog")
+    compose.add_argument("--cores", type=int, default=2)
     args = parser.parse_args(argv)
     try:
         if args.cmd == "build":
@@ -733,6 +781,8 @@ def main(argv: list[str] | None = None) -> int:
                 with contextlib.suppress(KeyboardInterrupt):
                     while server.alive():
                         time.sleep(0.5)
+        elif args.cmd == "compose":
+            sys.stdout.write(compose_file(args.cores))
         elif args.cmd == "cleanup":
             for container in leftovers():
                 print(f"removing {container.short_id} {container.name}")
