@@ -149,6 +149,8 @@ def throughput(runs: pd.DataFrame, workload: str) -> Figure:
     _need(rows, f"workload {workload!r} under closed-loop load (connections)")
     agg = analysis.aggregate(rows, ["rps", "limit_rps"])
     st = styles(rows)
+    if agg["connections"].nunique() == 1:
+        return _throughput_bars(rows, agg, st, workload)
     fig, ax = plt.subplots(figsize=(8.2, 4.8))
     for server, model in _servers_by_model(rows):
         pts = agg[agg["server"] == server].sort_values("connections")
@@ -175,6 +177,42 @@ def throughput(runs: pd.DataFrame, workload: str) -> Figure:
     ax.set_ylabel("throughput (requests/s)")
     ax.set_title(f"Throughput vs concurrency, {_title(workload, _one_target(rows))}")
     _legend_outside(fig, ax, extra)
+    fig.tight_layout()
+    return fig
+
+
+def _throughput_bars(rows: pd.DataFrame, agg: pd.DataFrame, st: dict, workload: str) -> Figure:
+    """One load level only: a bar per server reads better than a column of dots."""
+    order = [s for s, _ in _servers_by_model(rows)][::-1]
+    models = dict(zip(rows["server"], rows["model"]))
+    pts = agg.set_index("server").loc[order]
+    c = int(pts["connections"].iloc[0])
+    fig, ax = plt.subplots(figsize=(8.2, 0.42 * len(order) + 1.8))
+    med = pts["rps_median"].to_numpy(dtype=float)
+    err = [med - pts["rps_min"].to_numpy(dtype=float), pts["rps_max"].to_numpy(dtype=float) - med]
+    bars = ax.barh([_label(s, models[s]) for s in order], med, xerr=err, capsize=2,
+                   color=[st[s]["color"] for s in order])
+    for bar, server, flagged_point, top in zip(bars, order, pts["all_flagged"], pts["rps_max"]):
+        bar.set_gid(f"bar:{server}:{c}")
+        text = f"{bar.get_width():,.0f}"
+        if flagged_point:
+            bar.set_hatch("///")
+            bar.set_edgecolor("white")
+            text += " (flagged: lower bound)"
+        ax.annotate(text, (max(top, bar.get_width()), bar.get_y() + bar.get_height() / 2), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=8)
+    limits = pts["limit_rps_median"].dropna()
+    if not limits.empty and limits.nunique() == 1:
+        ax.axvline(limits.iloc[0], **LIMIT_STYLE, label="limit")
+    if np.nanmax(med) / max(np.nanmin(med), 1e-9) > 20:
+        ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(FuncFormatter(_rate_fmt))
+    ax.grid(axis="y", visible=False)
+    ax.margins(x=0.3)
+    ax.set_xlabel(f"throughput (requests/s) at {c} connections (closed loop, wrk)")
+    ax.set_title(f"Throughput, {_title(workload, _one_target(rows))}"
+                 + ("\nhatched: every repeat flagged (e.g. generator-bound), a lower bound"
+                    if pts["all_flagged"].any() else ""))
     fig.tight_layout()
     return fig
 
@@ -345,8 +383,8 @@ def cost(runs: pd.DataFrame, workload: str, *, rate: float | None = None) -> Fig
         err = [med - agg[f"{metric}_min"].to_numpy(dtype=float),
                agg[f"{metric}_max"].to_numpy(dtype=float) - med]
         bars = ax.barh(order, med, xerr=err, color=colours, capsize=2, gid=f"bars:{metric}")
-        for bar, value in zip(bars, med):
-            ax.annotate(f"{value:,.0f}", (bar.get_width(), bar.get_y() + bar.get_height() / 2),
+        for bar, value, top in zip(bars, med, agg[f"{metric}_max"]):
+            ax.annotate(f"{value:,.0f}", (max(top, value), bar.get_y() + bar.get_height() / 2),
                         xytext=(4, 0), textcoords="offset points", va="center", fontsize=8)
         if np.nanmax(med) / max(np.nanmin(med), 1e-9) > 20:
             ax.set_xscale("log")
@@ -481,8 +519,17 @@ def all_charts(runs: pd.DataFrame, directory: str | Path) -> dict[str, list[Path
 
 
 def series(ax) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """The plotted data lines of an axes, by server: {server: (x, y)} (for tests and notebooks)."""
+    """The plotted data of an axes, by server: {server: (x, y)} (for tests and notebooks).
+
+    Lines carry gid ``series:SERVER``; the bars of a one-level throughput chart
+    carry ``bar:SERVER:CONNECTIONS`` (x = connections, y = the bar's length).
+    """
     out = {}
+    for patch in ax.patches:                      # single-level throughput charts are bars
+        gid = patch.get_gid() or ""
+        if gid.startswith("bar:"):
+            _, server, c = gid.split(":")
+            out[server] = (np.array([float(c)]), np.array([patch.get_width()]))
     for line in ax.get_lines():
         gid = line.get_gid() or ""
         if gid.startswith("series:"):

@@ -97,3 +97,21 @@ def test_cost_picks_a_rate_every_server_sustained(runs):
 def test_missing_rows_raise_nodata(runs):
     with pytest.raises(plots.NoData, match="workload 'hello' under open-loop"):
         plots.latency_vs_rate(runs, "hello")
+
+
+def test_one_load_level_is_drawn_as_bars_with_the_rows_medians(runs, fixture_dir):
+    ax = plots.throughput(runs, "hello").axes[0]
+    got = plots.series(ax)
+    want = {}
+    with open(fixture_dir / "runs.csv") as fh:
+        for r in csv.DictReader(fh):
+            if r["workload"] == "hello" and r["status"] == "ok":
+                want.setdefault(r["server"], []).append(r)
+    for server, (x, y) in got.items():
+        rows = want[server]
+        usable = [float(r["rps"]) for r in rows if r["bottleneck"] not in ("generator", "errors")]
+        # a point whose every repeat is generator-bound is still drawn, from those runs
+        values = usable or [float(r["rps"]) for r in rows]
+        assert list(x) == [64.0]
+        assert y[0] == pytest.approx(statistics.median(values))
+    assert set(got) == set(want)
