@@ -301,6 +301,7 @@ def compose_file(cores: int = 2) -> str:
                 f"  build: {{context: .., dockerfile: {family.dockerfile}, network: host, args: {{{arglist}}}}}",
                 f"  image: arena/{fam}:compose",
                 "  network_mode: host",
+                "  init: true",
                 '  cpuset: "${ARENA_CPUS:-0-%d}"' % (cores - 1)]
     out += ["services:",
             "  upstream:",
@@ -603,7 +604,10 @@ def run_container(image: str, argv: list[str], *, name: str, ready_line: bool,
     kwargs = dict(command=argv, detach=True, network_mode="host", environment=env or {},
                   name=f"arena-{name}-{os.getpid()}-{random.randrange(16**6):06x}",
                   labels={LABEL: "docker", **(labels or {})}, working_dir=IMAGE_WORKDIR,
-                  stop_signal="SIGTERM")
+                  stop_signal="SIGTERM", init=True)
+    # init: docker-init is PID 1 and forwards SIGTERM, so a server without its own
+    # SIGTERM handler (waitress) stops as it does natively instead of being ignored
+    # as PID 1 and SIGKILLed after the timeout.
     if cpus:
         kwargs["cpuset_cpus"] = cpus
     if memory:
