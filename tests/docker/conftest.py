@@ -21,7 +21,8 @@ PREP_LOG = Path(os.environ.get("ARENA_DOCKER_PREP_LOG", "/var/tmp/arena-docker/t
 
 def _no_engine(reason: str):
     if PREP_LOG.exists():
-        tail = PREP_LOG.read_text(errors="replace").strip().splitlines()[-3:]
+        tail = [line for line in PREP_LOG.read_text(errors="replace").splitlines()
+                if "error" in line.lower()][-3:]
         if tail:
             reason += " | make's attempt to provide one (" + str(PREP_LOG) + "): " + " / ".join(tail)
     if os.environ.get("ARENA_REQUIRE_DOCKER") == "1":
