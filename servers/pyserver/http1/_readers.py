@@ -121,6 +121,8 @@ def read_head(buf: ReceiveBuffer, limits: Limits) -> tuple[Request, Framing] | N
             if len(buf) > limits.max_request_line + 1:
                 raise ProtocolError(414, "request line too long")
         else:
+            if line_end > limits.max_request_line + 1:
+                raise ProtocolError(414, "request line too long")
             check_incomplete_section(buf, line_end + 1, limits)
         return None
     head = buf.take(section_end)
