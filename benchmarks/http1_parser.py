@@ -29,7 +29,7 @@ from pyserver.http1._connection import DEFAULT_LIMITS  # noqa: E402
 from pyserver.http1._readers import SPECIAL_FIELDS, framing_of  # noqa: E402
 from pyserver.http1._writers import response_head  # noqa: E402
 from pyserver.http1.events import (  # noqa: E402
-    NEED_DATA, PAUSED, Data, EndOfMessage, ProtocolError, Request, Response,
+    Data, EndOfMessage, ProtocolError, Request, Response,
 )
 
 try:

@@ -30,7 +30,6 @@ from .events import (
     ProtocolError,
     Request,
     Response,
-    Sentinel,
 )
 
 
