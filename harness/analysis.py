@@ -88,16 +88,11 @@ def _campaign_dir(path: str | Path) -> Path:
 
 
 def _read_rows(runs_path: Path) -> pd.DataFrame:
-    """The stored rows as text, exactly as written; store.py's reader when it exists."""
-    try:
-        from harness import store  # the harness's own reader, when it has landed
-        reader = getattr(store, "read_runs", None) or getattr(store, "read_rows", None)
-    except ImportError:
-        reader = None
-    if reader is not None:
-        rows = reader(runs_path.parent)
-        frame = pd.DataFrame([r if isinstance(r, dict) else dataclasses.asdict(r) for r in rows])
-        return frame.astype(object).where(frame.notna(), "")
+    """The stored rows as text, exactly as written (no type guessing).
+
+    harness/store.py had no reader when this was written; once it has one, read
+    through it here so there is one CSV reader, and keep the checks below.
+    """
     if runs_path.stat().st_size == 0:
         raise CampaignError(f"{runs_path}: empty file (expected a header line and rows)")
     try:
