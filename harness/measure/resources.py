@@ -1,0 +1,175 @@
+"""CPU and memory of a server's whole process tree during a run, and the machine's CPU.
+
+A :class:`Sampler` thread reads ``/proc`` every ``interval`` seconds while the load
+runs:
+
+- **server CPU seconds**: for each process of the tree, its utime + stime now minus
+  what it had when sampling started (0 for processes born during the run), summed.
+  A process that exits mid-run keeps the CPU seen at its last sample (at most one
+  interval is lost);
+- **peak RSS**: the largest sum of the tree's resident set sizes seen at one sample
+  (forked workers share pages, so the sum over-counts what they share; it is what
+  ``ps`` users compare);
+- **machine CPU**: busy time of all CPUs from ``/proc/stat`` between start and stop.
+
+The generator's CPU comes from the driver (``os.wait4`` on its processes is exact);
+with it, :meth:`Usage.foreign_cpu_s` is the machine's busy time that was neither the
+server, the generator nor this harness: other processes competing for the CPUs.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def proc_stat(pid: int) -> tuple[float, int] | None:
+    """(utime + stime in seconds, RSS in bytes) of one process; None if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            data = f.read().decode("utf-8", "replace")
+    except OSError:
+        return None
+    rest = data[data.rindex(")") + 2:].split()
+    if rest[0] in ("Z", "X"):
+        return None
+    # fields after the command: state(0) ppid(1) ... utime(11) stime(12) ... rss(21)
+    return (int(rest[11]) + int(rest[12])) / CLK_TCK, int(rest[21]) * PAGE
+
+
+def machine_busy_s(text: str | None = None) -> float:
+    """CPU seconds all CPUs spent busy since boot, from the ``cpu`` line of /proc/stat."""
+    if text is None:
+        with open("/proc/stat") as f:
+            text = f.readline()
+    fields = [int(x) for x in text.split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)         # idle + iowait
+    return (sum(fields[:8]) - idle) / CLK_TCK                       # guest is inside user
+
+
+def self_cpu_s() -> float:
+    t = os.times()
+    return t.user + t.system
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What a Sampler saw between start and stop."""
+
+    wall_s: float
+    server_cpu_s: float
+    server_rss_peak_bytes: int
+    server_processes_peak: int
+    machine_busy_s: float
+    harness_cpu_s: float
+    ncpu: int
+    samples: int
+
+    @property
+    def server_rss_peak_mib(self) -> float:
+        return self.server_rss_peak_bytes / (1024 * 1024)
+
+    def foreign_cpu_s(self, generator_cpu_s: float) -> float:
+        """Busy CPU time that was neither server, generator nor this harness (>= 0)."""
+        return max(0.0, self.machine_busy_s - self.server_cpu_s - generator_cpu_s - self.harness_cpu_s)
+
+    def foreign_share(self, generator_cpu_s: float) -> float | None:
+        """Foreign CPU as a share of the whole machine over the run (0.1 = a tenth of all cores)."""
+        if self.wall_s <= 0:
+            return None
+        return self.foreign_cpu_s(generator_cpu_s) / (self.ncpu * self.wall_s)
+
+
+class Sampler:
+    """Sample a process tree's CPU and RSS from /proc in a background thread.
+
+    ``pids`` returns the tree's live pids (``RunningServer.pids``). Use as a context
+    manager or call ``start()`` / ``stop()``; ``stop()`` returns the :class:`Usage`.
+    """
+
+    def __init__(self, pids: Callable[[], Sequence[int]], *, interval: float = 0.2):
+        self._pids = pids
+        self._interval = interval
+        self._base: dict[int, float] = {}
+        self._last: dict[int, float] = {}
+        self._rss_peak = 0
+        self._procs_peak = 0
+        self._samples = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._t0 = self._busy0 = self._self0 = 0.0
+        self.usage: Usage | None = None
+
+    def _sample(self, first: bool = False) -> None:
+        try:
+            pids = list(self._pids())
+        except Exception:  # the tree vanished mid-scan: keep what we have
+            pids = []
+        rss = 0
+        seen = 0
+        with self._lock:
+            for pid in pids:
+                st = proc_stat(pid)
+                if st is None:
+                    continue
+                cpu, resident = st
+                seen += 1
+                rss += resident
+                if first:
+                    self._base[pid] = cpu
+                elif pid not in self._base:
+                    self._base[pid] = 0.0   # born during the run: all its CPU is in the run
+                self._last[pid] = cpu
+            self._rss_peak = max(self._rss_peak, rss)
+            self._procs_peak = max(self._procs_peak, seen)
+            self._samples += 1
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self._interval):
+            self._sample()
+
+    def start(self) -> "Sampler":
+        self._t0 = time.monotonic()
+        self._busy0 = machine_busy_s()
+        self._self0 = self_cpu_s()
+        self._sample(first=True)
+        self._thread = threading.Thread(target=self._loop, name="resource-sampler", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> Usage:
+        if self.usage is not None:
+            return self.usage
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5.0)
+        self._sample()
+        wall = time.monotonic() - self._t0
+        busy = machine_busy_s() - self._busy0
+        harness = self_cpu_s() - self._self0
+        with self._lock:
+            cpu = sum(max(0.0, self._last[p] - self._base.get(p, 0.0)) for p in self._last)
+            self.usage = Usage(wall_s=wall, server_cpu_s=cpu, server_rss_peak_bytes=self._rss_peak,
+                               server_processes_peak=self._procs_peak, machine_busy_s=busy,
+                               harness_cpu_s=harness, ncpu=os.cpu_count() or 1,
+                               samples=self._samples)
+        return self.usage
+
+    def __enter__(self) -> "Sampler":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def cpu_share(cpu_s: float, cpus: int, wall_s: float) -> float | None:
+    """CPU seconds as a share of ``cpus`` cores over ``wall_s`` (1.0 = all of them, all the time)."""
+    if wall_s <= 0 or cpus <= 0:
+        return None
+    return cpu_s / (cpus * wall_s)

@@ -1,0 +1,133 @@
+"""harness.measure.host and harness.measure.resources, against real processes and fixed /proc text."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from harness.launch.native import process_tree
+from harness.measure import host, resources
+
+# Burns ``cpu`` seconds of its own CPU, holds ``mib`` MiB resident, then sleeps; with
+# "child" it first starts a copy of itself that does the same (a two-process tree).
+BURNER = textwrap.dedent("""
+    import subprocess, sys, time
+    cpu, mib, child = float(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "child"
+    if child:
+        subprocess.Popen([sys.executable, "-c", sys.argv[4], sys.argv[1], sys.argv[2], "-", ""])
+    block = bytearray(mib * 1024 * 1024)
+    for i in range(0, len(block), 4096):
+        block[i] = 1
+    while time.process_time() < cpu:
+        pass
+    print("done", flush=True)
+    time.sleep(60)
+""")
+
+
+def _start(cpu: float, mib: int, child: bool) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", BURNER, str(cpu), str(mib),
+                             "child" if child else "-", BURNER],
+                            stdout=subprocess.PIPE, start_new_session=True)
+
+
+def _wait_done(proc: subprocess.Popen, lines: int) -> None:
+    for _ in range(lines):
+        assert proc.stdout.readline().strip() == b"done"
+
+
+@pytest.mark.timeout(60)
+def test_sampler_counts_cpu_and_rss_of_the_whole_tree():
+    proc = _start(0.4, 40, child=True)
+    try:
+        with resources.Sampler(lambda: process_tree(proc.pid, proc.pid), interval=0.05) as sampler:
+            _wait_done(proc, 2)          # both processes burnt their CPU (order does not matter)
+            time.sleep(0.2)              # one more sample after both finished
+        usage = sampler.usage
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    # both processes were born before the sampler saw them burn; each burnt 0.4 s
+    # (the child may have burnt part before the first sample: count from the baseline)
+    assert usage.server_processes_peak == 2
+    assert usage.server_rss_peak_mib >= 80
+    assert 0.0 < usage.server_cpu_s <= 0.8 + 0.2
+    assert usage.machine_busy_s >= usage.server_cpu_s * 0.9
+    assert usage.samples >= 2
+
+
+@pytest.mark.timeout(60)
+def test_process_born_during_the_run_counts_whole():
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    late: list[int] = []
+    try:
+        sampler = resources.Sampler(lambda: [holder.pid, *late], interval=0.05).start()
+        p = _start(0.3, 1, child=False)
+        late.append(p.pid)
+        _wait_done(p, 1)
+        time.sleep(0.2)
+        usage = sampler.stop()
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+    finally:
+        os.killpg(holder.pid, signal.SIGKILL)
+        holder.wait()
+    assert usage.server_cpu_s >= 0.25     # all of the late process's burn, from 0
+    assert sampler.stop() is usage        # idempotent
+
+
+@pytest.mark.parametrize("line, busy", [
+    # user nice system idle iowait irq softirq steal guest guest_nice (ticks)
+    ("cpu  100 0 50 1000 30 5 5 10 0 0", (100 + 50 + 5 + 5 + 10) / resources.CLK_TCK),
+    ("cpu  0 0 0 500 0 0 0 0 0 0", 0.0),
+])
+def test_machine_busy_from_proc_stat(line, busy):
+    assert resources.machine_busy_s(line) == pytest.approx(busy)
+
+
+def test_foreign_share_arithmetic():
+    u = resources.Usage(wall_s=10.0, server_cpu_s=8.0, server_rss_peak_bytes=0, server_processes_peak=1,
+                        machine_busy_s=15.0, harness_cpu_s=0.5, ncpu=2, samples=3)
+    assert u.foreign_cpu_s(4.5) == pytest.approx(2.0)
+    assert u.foreign_share(4.5) == pytest.approx(0.1)
+    assert u.foreign_cpu_s(10.0) == 0.0   # never negative
+    assert resources.cpu_share(1.8, 2, 1.0) == pytest.approx(0.9)
+    assert resources.cpu_share(1.0, 1, 0.0) is None
+
+
+@pytest.mark.parametrize("text, version", [
+    ("wrk debian/4.1.0-3+b2 [epoll] Copyright (C) 2012 Will Glozer", "4.1.0"),
+    ("wrk 4.2.0 [epoll] Copyright (C) 2012 Will Glozer", "4.2.0"),
+    (None, None),
+])
+def test_wrk_version(text, version):
+    assert host.wrk_version(text) == version
+
+
+def test_go_module_version():
+    text = ("bin/vegeta: go1.26.8\n\tpath\tgithub.com/tsenart/vegeta/v12\n"
+            "\tmod\tgithub.com/tsenart/vegeta/v12\tv12.12.0\th1:abc=\n")
+    assert host.go_module_version(text) == "12.12.0"
+    assert host.go_module_version("") is None
+
+
+def test_cpu_model_and_memory_parsing():
+    assert host.cpu_model("processor\t: 0\nmodel name\t: AMD EPYC 7B13\n") == "AMD EPYC 7B13"
+    assert host.memory_mib("MemTotal:       24684544 kB\n") == 24106
+
+
+@pytest.mark.timeout(60)
+def test_facts_of_this_machine():
+    facts = host.facts(server_cpus="1", load_cpus="0")
+    h = facts["host"]
+    assert h["cores"] == os.cpu_count() and h["kernel"] == os.uname().release
+    assert h["pinning"]["server_cpus"] == "1" and h["pinning"]["load_cpus"] == "0"
+    v = facts["versions"]
+    assert v["python"] == ".".join(map(str, sys.version_info[:3]))
+    for key in ("go", "node", "wrk", "vegeta", "gunicorn", "locust"):
+        assert key in v          # recorded, None when the tool is missing
