@@ -28,7 +28,8 @@ are passed as build arguments instead; ``ARENA_DOCKER_BASE=public|local`` forces
 either.
 
 Command line (``python -m harness.launch.docker``): ``build [--all|FAMILY...]``,
-``command NAME``, ``up NAME``, ``compose``, ``cleanup``.
+``command NAME``, ``up NAME``, ``compare NAME...``, ``compose``,
+``cleanup``.
 """
 from __future__ import annotations
 
@@ -738,6 +739,102 @@ def leftovers(engine=None) -> list:
     return engine.containers.list(all=True, filters={"label": f"{LABEL}=docker"})
 
 
+# ---------------------------------------------------------------- native vs docker
+
+
+def _proc_cpu_s(pids: list[int]) -> float:
+    """utime + stime of these processes from /proc, in seconds (host view)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as f:
+                fields = f.read().decode("utf-8", "replace").rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return total / ticks
+
+
+def _cpu_busy_s() -> float:
+    """Busy time of all CPUs from /proc/stat (everything but idle and iowait), seconds."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    return (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
+def compare(names: list[str], *, path: str = "/hello", connections: int = 32,
+            duration_s: int = 5, repeats: int = 3, server_cpus: str = "1",
+            load_cpus: str = "0", memory: str = "512m", log_dir: Path | None = None) -> list[dict]:
+    """The same point natively and in Docker, interleaved (native, docker, native,
+    ...) so drift hits both alike: wrk pinned to ``load_cpus``, the server to
+    ``server_cpus`` either way. One dict per measurement."""
+    from harness import servers
+    from harness.drivers.wrk import run_wrk
+
+    engine = client()
+    log_dir = _log_dir(log_dir)
+    rows = []
+    for repeat in range(1, repeats + 1):
+        for name in names:
+            spec = catalog.get(name)
+            for launcher in ("native", "docker"):
+                if launcher == "native":
+                    ctx = servers.running(spec, cpus=server_cpus, log_dir=log_dir)
+                else:
+                    ctx = running(spec, cpus=server_cpus, memory=memory, log_dir=log_dir,
+                                  engine=engine)
+                with ctx as server:
+                    # a short warm-up, then the measured run
+                    run_wrk(server.url + path, connections=connections, duration_s=1,
+                            cpus=load_cpus, work_dir=log_dir / "wrk")
+                    pids = server.pids()
+                    cpu0, busy0 = _proc_cpu_s(pids), _cpu_busy_s()
+                    result = run_wrk(server.url + path, connections=connections,
+                                     duration_s=duration_s, cpus=load_cpus,
+                                     work_dir=log_dir / "wrk")
+                    cpu, busy = _proc_cpu_s(server.pids()) - cpu0, _cpu_busy_s() - busy0
+                wall = (result.duration_us or 1) / 1e6
+                foreign = max(0.0, busy - cpu - (result.wrk_cpu_s or 0)) / (os.cpu_count() * wall)
+                rows.append({
+                    "server": name, "launcher": launcher, "repeat": repeat,
+                    "rps": result.rps, "errors": result.errors.total,
+                    "p50_ms": (result.latency.p50_us or 0) / 1000,
+                    "p99_ms": (result.latency.p99_us or 0) / 1000,
+                    "server_cpu_s": cpu,
+                    "cpu_us_per_req": cpu / result.requests * 1e6 if result.requests else None,
+                    "wrk_cpu_share": result.wrk_cpu_share, "foreign_cpu_share": foreign})
+                print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    return rows
+
+
+def compare_table(rows: list[dict]) -> str:
+    """Medians per server and launcher, and Docker against native as the median
+    of the per-repeat ratios (each repeat runs both back to back), with their range."""
+    from statistics import median
+
+    out = ["| server | launcher | runs | rps (median) | p50 ms | p99 ms | server CPU µs/req "
+           "| other CPU (median) | docker/native rps: median ratio [min, max] |",
+           "|---|---|---|---|---|---|---|---|---|"]
+    by: dict = {}
+    for row in rows:
+        by.setdefault((row["server"], row["launcher"]), []).append(row)
+    for (name, launcher), group in by.items():
+        ratio = ""
+        if launcher == "docker" and (name, "native") in by:
+            native = {r["repeat"]: r["rps"] for r in by[(name, "native")]}
+            ratios = [r["rps"] / native[r["repeat"]] for r in group if native.get(r["repeat"])]
+            if ratios:
+                ratio = (f"{(median(ratios) - 1) * 100:+.1f} % "
+                         f"[{(min(ratios) - 1) * 100:+.0f} %, {(max(ratios) - 1) * 100:+.0f} %]")
+        out.append(
+            f"| {name} | {launcher} | {len(group)} | {median(r['rps'] for r in group):,.0f} | "
+            f"{median(r['p50_ms'] for r in group):.2f} | {median(r['p99_ms'] for r in group):.2f} | "
+            f"{median(r['cpu_us_per_req'] or 0 for r in group):.1f} | "
+            f"{median(r['foreign_cpu_share'] for r in group) * 100:.0f} % | {ratio} |")
+    return "\n".join(out) + "\n"
+
+
 # ---------------------------------------------------------------- command line
 
 
@@ -757,6 +854,14 @@ def main(argv: list[str] | None = None) -> int:
     up.add_argument("--cpus", help="cpuset, e.g. 0 or 0-1")
     up.add_argument("--memory", help="memory limit, e.g. 512m")
     sub.add_parser("cleanup", help="remove containers this launcher left behind")
+    cmp_ = sub.add_parser("compare", help="one point natively and in Docker, interleaved (needs wrk)")
+    cmp_.add_argument("names", nargs="+")
+    cmp_.add_argument("--path", default="/hello")
+    cmp_.add_argument("--connections", type=int, default=32)
+    cmp_.add_argument("--duration", type=int, default=5)
+    cmp_.add_argument("--repeats", type=int, default=3)
+    cmp_.add_argument("--server-cpus", default="1")
+    cmp_.add_argument("--load-cpus", default="0")
     compose = sub.add_parser("compose", help="print docker/compose.yaml, generated from the catalog")
     compose.add_argument("--cores", type=int, default=2)
     args = parser.parse_args(argv)
@@ -785,6 +890,11 @@ def main(argv: list[str] | None = None) -> int:
                 with contextlib.suppress(KeyboardInterrupt):
                     while server.alive():
                         time.sleep(0.5)
+        elif args.cmd == "compare":
+            rows = compare(args.names, path=args.path, connections=args.connections,
+                           duration_s=args.duration, repeats=args.repeats,
+                           server_cpus=args.server_cpus, load_cpus=args.load_cpus)
+            sys.stdout.write(compare_table(rows))
         elif args.cmd == "compose":
             sys.stdout.write(compose_file(args.cores))
         elif args.cmd == "cleanup":
