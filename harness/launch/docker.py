@@ -110,12 +110,19 @@ def client(timeout: int = 600):
         raise LaunchError("the docker launcher needs the docker SDK for Python: "
                           "pip install -e '.[docker]' (or pip install docker)") from None
     try:
-        engine = docker.from_env(timeout=timeout)
+        # ssh:// goes through the system's ssh (its config, keys and agent), as the
+        # docker CLI does, instead of needing paramiko.
+        ssh = os.environ.get("DOCKER_HOST", "").startswith("ssh://")
+        engine = docker.from_env(timeout=timeout, use_ssh_client=ssh)
         engine.ping()
     except Exception as exc:  # docker.errors.DockerException and connection errors
-        where = os.environ.get("DOCKER_HOST") or "the local socket (/var/run/docker.sock)"
-        raise LaunchError(f"no Docker engine answers at {where}: {exc}. Start one with "
-                          "`sudo make docker-engine`, or set DOCKER_HOST=ssh://host") from None
+        if os.environ.get("DOCKER_HOST"):
+            hint = "is that engine up and reachable (docker version answers)?"
+            where = os.environ["DOCKER_HOST"]
+        else:
+            hint = "start one with `sudo make docker-engine`, or set DOCKER_HOST=ssh://host"
+            where = "the local socket (/var/run/docker.sock)"
+        raise LaunchError(f"no Docker engine answers at {where}: {exc}; {hint}") from None
     return engine
 
 
