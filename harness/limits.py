@@ -141,8 +141,9 @@ def verdict(*, status: str = "ok", error_share: float = 0.0,
             efficiency: float | None = None) -> str:
     """What limited the run, most damning first.
 
-    "errors" (above ERROR_SHARE), "generator" (the generator used more than
-    GENERATOR_BOUND_SHARE of its CPUs: it measured itself), "noisy" (other processes
+    "errors" (above ERROR_SHARE), "generator" (more than GENERATOR_BOUND_SHARE of
+    the generator's CPUs was busy: it measured itself, or a neighbour starved it; the
+    caller passes the larger of the two shares), "noisy" (other processes
     used more than NOISY_FOREIGN_SHARE of the machine), "limit" (efficiency >=
     LIMIT_REACHED: the theoretical ceiling was reached), else "server". A run that did
     not measure (status other than "ok") has no verdict ("").

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-import math
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -42,6 +41,9 @@ from workloads import contract
 
 DRIVERS = ("wrk", "vegeta", "locust")
 ECHO_BYTES = 1024
+# wrk's per-request timeout: long enough that a queue behind few workers (gunicorn sync
+# at 256 connections and 50 ms waits queues for seconds) is measured, not cut into errors
+WRK_TIMEOUT_S = 10
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,7 @@ def _drive(url: str, wl: Workload, point: Point, *, duration_s: float, work_dir:
         threads = max(1, min(ncpu, conns))
         r = wrk_driver.run_wrk(url + wl.target, connections=conns, threads=threads,
                                duration_s=max(1, round(duration_s)), cpus=cpus, work_dir=work_dir,
-                               timeout_s=max(2, math.ceil(wl.wait_s * 4 + 1)))
+                               timeout_s=WRK_TIMEOUT_S)
         lat = r.latency
         ms = lambda us: None if us is None else us / 1000  # noqa: E731
         return LoadOutcome(
@@ -170,8 +172,12 @@ def _row(point: Point, spec: ServerSpec, wl: Workload, *, started_at: str, sha: 
                            wait_s=wl.wait_s, cpu_service_s=point.cpu_service_s or 0.0,
                            generator_rps=limits.generator_ceiling(o.rps, gen_share))
         eff = limits.efficiency(o.rps, lim.rps)
+        # the generator could not send more if it used > 90% of its cores, or if its
+        # (server-free) cores had no idle time left because a neighbour took them
+        starved = usage.watched_busy_share if usage else None
+        busiest = max((s for s in (gen_share, starved) if s is not None), default=None)
         verdict = limits.verdict(status=status, error_share=limits.error_share(o.errors, o.requests),
-                                 generator_share=gen_share, foreign_share=foreign, efficiency=eff)
+                                 generator_share=busiest, foreign_share=foreign, efficiency=eff)
     result = RunResult(
         schema=SCHEMA_VERSION, campaign=point.campaign, run_id=point.run_id, repeat=point.repeat,
         order=point.order, started_at=started_at, git_sha=sha, server=spec.name,
@@ -244,7 +250,11 @@ def run_point(point: Point, *, raw_dir: Path, spec: ServerSpec | None = None,
                 _drive(server.url, wl, point, duration_s=point.load.warmup_s, work_dir=raw_dir / "warmup",
                        warmup=True)
             seen = parallelism.observe(server.pids(), url=server.url, ready_line=server.ready_line)
-            sampler = resources.Sampler(server.pids).start()
+            load_set = resources.parse_cpus(point.load_cpus)
+            server_set = resources.parse_cpus(point.server_cpus)
+            # the generator's cores are watched only when the server is not on them too
+            sampler = resources.Sampler(server.pids, watch_cpus=load_set if not load_set & server_set
+                                        else frozenset()).start()
             try:
                 outcome = _drive(server.url, wl, point, duration_s=point.load.duration_s,
                                  work_dir=raw_dir)

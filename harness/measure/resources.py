@@ -12,6 +12,10 @@ runs:
   ``ps`` users compare);
 - **machine CPU**: busy time of all CPUs from ``/proc/stat`` between start and stop.
 
+- **the generator's CPUs**: busy time of the CPUs the load tool is pinned to, whoever
+  used them (``watch_cpus``): a generator whose cores had no idle time left could not
+  send more, whether it burnt them itself or a neighbour took them.
+
 The generator's CPU comes from the driver (``os.wait4`` on its processes is exact);
 with it, :meth:`Usage.foreign_cpu_s` is the machine's busy time that was neither the
 server, the generator nor this harness: other processes competing for the CPUs.
@@ -52,6 +56,30 @@ def machine_busy_s(text: str | None = None) -> float:
     return (sum(fields[:8]) - idle) / CLK_TCK                       # guest is inside user
 
 
+def cpus_busy_s(cpus: set[int] | frozenset[int], text: str | None = None) -> float:
+    """CPU seconds the given CPUs spent busy since boot, from the ``cpuN`` lines of /proc/stat."""
+    if text is None:
+        with open("/proc/stat") as f:
+            text = f.read()
+    total = 0.0
+    for line in text.splitlines():
+        name = line.split(" ", 1)[0]
+        if name.startswith("cpu") and name[3:].isdigit() and int(name[3:]) in cpus:
+            total += machine_busy_s(line)
+    return total
+
+
+def parse_cpus(cpus: str | None) -> frozenset[int]:
+    """A taskset list ("0", "0-1,3") -> the CPU numbers; None -> every CPU this process may use."""
+    if not cpus:
+        return frozenset(os.sched_getaffinity(0))
+    out: set[int] = set()
+    for part in cpus.split(","):
+        lo, _, hi = part.strip().partition("-")
+        out.update(range(int(lo), int(hi or lo) + 1))
+    return frozenset(out)
+
+
 def self_cpu_s() -> float:
     t = os.times()
     return t.user + t.system
@@ -69,6 +97,15 @@ class Usage:
     harness_cpu_s: float
     ncpu: int
     samples: int
+    watched_busy_s: float = 0.0     # busy time of the watched CPUs (the generator's)
+    watched_ncpu: int = 0
+
+    @property
+    def watched_busy_share(self) -> float | None:
+        """How busy the watched CPUs were, whoever used them (1.0 = no idle time left)."""
+        if self.wall_s <= 0 or self.watched_ncpu <= 0:
+            return None
+        return self.watched_busy_s / (self.watched_ncpu * self.wall_s)
 
     @property
     def server_rss_peak_mib(self) -> float:
@@ -92,8 +129,11 @@ class Sampler:
     manager or call ``start()`` / ``stop()``; ``stop()`` returns the :class:`Usage`.
     """
 
-    def __init__(self, pids: Callable[[], Sequence[int]], *, interval: float = 0.2):
+    def __init__(self, pids: Callable[[], Sequence[int]], *, interval: float = 0.2,
+                 watch_cpus: frozenset[int] = frozenset()):
         self._pids = pids
+        self._watch = frozenset(watch_cpus)
+        self._watch0 = 0.0
         self._interval = interval
         self._base: dict[int, float] = {}
         self._last: dict[int, float] = {}
@@ -138,6 +178,7 @@ class Sampler:
         self._t0 = time.monotonic()
         self._busy0 = machine_busy_s()
         self._self0 = self_cpu_s()
+        self._watch0 = cpus_busy_s(self._watch) if self._watch else 0.0
         self._sample(first=True)
         self._thread = threading.Thread(target=self._loop, name="resource-sampler", daemon=True)
         self._thread.start()
@@ -153,12 +194,14 @@ class Sampler:
         wall = time.monotonic() - self._t0
         busy = machine_busy_s() - self._busy0
         harness = self_cpu_s() - self._self0
+        watched = (cpus_busy_s(self._watch) - self._watch0) if self._watch else 0.0
         with self._lock:
             cpu = sum(max(0.0, self._last[p] - self._base.get(p, 0.0)) for p in self._last)
             self.usage = Usage(wall_s=wall, server_cpu_s=cpu, server_rss_peak_bytes=self._rss_peak,
                                server_processes_peak=self._procs_peak, machine_busy_s=busy,
                                harness_cpu_s=harness, ncpu=os.cpu_count() or 1,
-                               samples=self._samples)
+                               samples=self._samples, watched_busy_s=watched,
+                               watched_ncpu=len(self._watch))
         return self.usage
 
     def __enter__(self) -> "Sampler":
