@@ -565,7 +565,13 @@ def summarise(rows: list[dict]) -> dict[str, list[dict]]:
     """Per workload, one entry per point: medians over repeats, spread, CV, verdicts."""
     points: dict[tuple, list[dict]] = {}
     for r in rows:
-        level = f"c={r['connections']}" if r["connections"] else f"rate={_f(r['rate']):g}"
+        if r["connections"]:
+            level = f"c={r['connections']}"
+        elif r["rate"]:
+            level = f"rate={_f(r['rate']):g}"
+        else:   # never measured (a rate from a saturation that was not there): the id's level
+            m = re.search(r"\.f([0-9.]+)\.r\d+$", r["run_id"])
+            level = f"rate={m.group(1)}xsat" if m else "rate=?"
         key = (r["workload"], r["target"], r["server"], r["driver"], level)
         points.setdefault(key, []).append(r)
     table: dict[str, list[dict]] = {}
