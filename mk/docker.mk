@@ -68,6 +68,7 @@ docker-base: docker-engine
 	  rm -rf $(DOCKER_WORK)/rootfs/var/cache/apt/archives/*.deb $(DOCKER_WORK)/rootfs/var/lib/apt/lists/*; \
 	  for ca in /usr/local/share/ca-certificates/*.crt; do [ -e "$$ca" ] || continue; \
 	    echo "docker-base: the base trusts the host's extra CA $$ca (for TLS-inspecting proxies)"; \
+	    mkdir -p $(DOCKER_WORK)/rootfs/usr/local/share/ca-certificates; \
 	    cp "$$ca" $(DOCKER_WORK)/rootfs/usr/local/share/ca-certificates/; done; \
 	  tar -C $(DOCKER_WORK)/rootfs -c . | $(DOCKER) import -c 'CMD ["bash"]' - arena-base/debian:$(DEBIAN_SUITE) >/dev/null; \
 	  rm -rf $(DOCKER_WORK)/rootfs; \
@@ -106,7 +107,12 @@ docker-test-prep:
 	  echo "docker tests: engine answers; local base images (make docker-base, a few minutes the first time)"; \
 	  $(MAKE) --no-print-directory docker-base >>$(DOCKER_PREP_LOG) 2>&1 \
 	    || echo "docker tests: make docker-base failed (see $(DOCKER_PREP_LOG)); images use the public bases"; \
-	else echo "docker tests: engine answers; not root, so images build from the public bases (a registry is needed)"; fi
+	else echo "docker tests: engine answers; not root, so images build from the public bases (a registry is needed)"; fi; \
+	if [ -x $(PY) ] && $(PY) -c 'import docker' 2>/dev/null; then \
+	  echo "docker tests: building or reusing the images (about a minute the first time)"; \
+	  $(PY) -m harness.launch.docker build --all >>$(DOCKER_PREP_LOG) 2>&1 \
+	    || echo "docker tests: an image did not build (see $(DOCKER_PREP_LOG)); tests/docker will say which"; \
+	else echo "docker tests: the docker SDK is not in $(VENV); tests/docker will be skipped"; fi
 
 TEST_DEPS += docker-test-prep
 test: export ARENA_DOCKER_PREP_LOG = $(DOCKER_PREP_LOG)

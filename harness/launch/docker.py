@@ -50,7 +50,6 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -387,7 +386,8 @@ class _LogFollower(threading.Thread):
 
 # ---------------------------------------------------------------- running server
 
-_LIVE: "weakref.WeakSet[DockerServer]" = weakref.WeakSet()
+# Strong references: a server dropped without stop() must still be removed at exit.
+_LIVE: "set[DockerServer]" = set()
 
 
 @atexit.register
@@ -490,8 +490,10 @@ class DockerServer:
     def resources(self) -> dict:
         """CPU and memory from the engine's stats: ``cpu_s`` (cumulative CPU of the
         container), ``mem_mib`` (usage less page cache, as `docker stats` shows),
-        ``mem_peak_mib`` (the cgroup's peak where it keeps one, else the largest
-        usage seen by this object), ``mem_limit_mib``."""
+        ``mem_peak_mib`` (the cgroup's peak where it keeps one, cgroup v1's
+        max_usage, which counts page cache too; else the largest usage seen by
+        this object), ``mem_limit_mib``. For RSS comparable with a native run use
+        the /proc sampler on ``pids()`` (local engine)."""
         stats = self.stats()
         cpu_ns = stats.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage", 0)
         mem = stats.get("memory_stats", {})

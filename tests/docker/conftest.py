@@ -30,6 +30,20 @@ def _no_engine(reason: str):
     pytest.skip(reason)
 
 
+FIRST_BUILD_TIMEOUT = 1800  # s: the first test to need the images may build them all
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config, items):
+    """The first selected test that needs the images pays for building them
+    (about a minute here, more on a slow machine), so it alone gets a long
+    timeout; every other test keeps its own."""
+    for item in items:
+        if "images" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.timeout(FIRST_BUILD_TIMEOUT), append=False)
+            break
+
+
 @pytest.fixture(scope="session")
 def engine():
     if os.environ.get("ARENA_DOCKER") == "0":
