@@ -435,7 +435,15 @@ class DockerServer:
 
     @property
     def returncode(self) -> int | None:
-        return self._returncode
+        """The server's exit code once it has exited (None while it runs)."""
+        if self._stopped:
+            return self._returncode
+        try:
+            self._container.reload()
+            state = self._container.attrs.get("State", {})
+            return None if state.get("Running") else state.get("ExitCode")
+        except Exception:
+            return None
 
     def alive(self) -> bool:
         if self._stopped:
