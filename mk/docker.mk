@@ -85,8 +85,10 @@ docker-base: docker-engine
 	done
 
 # Build every image the way the launcher does (same tags, same build args), so
-# the tests and `arena run --launcher docker` reuse them.
+# the tests and `arena run --launcher docker` reuse them. The local bases are
+# made first unless ARENA_DOCKER_BASE=public (a machine with a registry).
 docker: docker-engine venv
+	@if [ "$(ARENA_DOCKER_BASE)" != public ]; then $(MAKE) --no-print-directory docker-base; fi
 	$(PY) -m harness.launch.docker build --all
 
 # tests/docker alone (an engine is required; base images are made if possible).

@@ -43,6 +43,7 @@ import json
 import os
 import random
 import re
+import signal
 import socket
 import sys
 import tarfile
@@ -900,6 +901,8 @@ def main(argv: list[str] | None = None) -> int:
             argv_, env = container_command(spec, host="127.0.0.1", port=8000, cores=args.cores)
             print(json.dumps({"image": tag, "command": argv_, "env": env}, indent=2))
         elif args.cmd == "up":
+            # SIGTERM (kill, a CI timeout) unwinds like Ctrl-C, so the containers go too
+            signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
             spec = catalog.get(args.name)
             with running(spec, cpus=args.cpus, memory=args.memory) as server:
                 print(f"{spec.name} at {server.url} (container {server.container_id[:12]}); "
