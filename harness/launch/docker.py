@@ -298,7 +298,9 @@ def compose_file(cores: int = 2) -> str:
         "# NAME listens on ${ARENA_HOST:-127.0.0.1}:${ARENA_PORT:-8000}, sized for "
         f"{cores} core(s) and pinned to",
         "# ${ARENA_CPUS:-0-%d}; services whose catalog entry has /upstream start the delay" % (cores - 1),
-        "# service on ${ARENA_UPSTREAM_PORT:-8081}. Base images are build args (PYTHON_IMAGE,",
+        "# service on ${ARENA_UPSTREAM_PORT:-8081}. Host network: one server per port, so bring",
+        "# up one at a time (or `ARENA_PORT=8001 docker compose ... up -d OTHER`).",
+        "# Base images are build args (PYTHON_IMAGE,",
         "# GO_IMAGE, RUNTIME_IMAGE, NODE_IMAGE) defaulting to the public images; on a machine",
         "# without a registry export the local ones from `make docker-base` first.",
     ]
