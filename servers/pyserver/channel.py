@@ -1,0 +1,119 @@
+"""One client connection: a socket, the sans-I/O core, and the loop that serves
+every request whose head is already buffered. Shared by all modes: a mode only
+decides who waits for the socket to become readable.
+"""
+from __future__ import annotations
+
+import socket
+import sys
+import time
+import traceback
+
+from pyserver.http1 import Limits, ServerConnection
+from pyserver.http1.events import NEED_DATA, InformationalResponse, ProtocolError, Request
+from pyserver.wsgi.handler import AppError
+
+PARK = "park"      # wait for more bytes, then call on_readable again
+CLOSE = "close"    # the connection is finished
+
+
+class Channel:
+    __slots__ = ("sock", "peer", "conn", "can_sendfile", "deadline", "head_deadline",
+                 "parked", "__weakref__")
+
+    def __init__(self, sock: socket.socket, peer, limits: Limits):
+        self.sock = sock
+        self.peer = peer if isinstance(peer, tuple) else None
+        self.conn = ServerConnection(limits)
+        self.can_sendfile = hasattr(sock, "sendfile")
+        self.deadline = 0.0          # when a parked channel is cut off
+        self.head_deadline = None    # set while a request head is incomplete
+        self.parked = False
+
+    def send_bytes(self, data: bytes) -> None:
+        self.sock.sendall(data)
+
+    def sendfile(self, file, offset: int, count: int) -> int:
+        return self.sock.sendfile(file, offset, count)
+
+    def receive(self) -> bool:
+        """One recv into the core; False at EOF."""
+        data = self.sock.recv(65536)
+        self.conn.receive_data(data)
+        return bool(data)
+
+    def body_event(self):
+        """The next body event of the current request, reading as needed (wsgi.input)."""
+        conn = self.conn
+        while True:
+            event = conn.next_event()
+            if event is not NEED_DATA:
+                return event
+            if conn.expects_continue:
+                self.send_bytes(conn.send(InformationalResponse(100)))
+            if not self.receive():
+                event = conn.next_event()   # at EOF the core raises "truncated body"
+                if event is NEED_DATA:
+                    raise ProtocolError(400, "truncated body")
+                return event
+
+    def park(self, now: float, keepalive: float, header_timeout: float) -> None:
+        """Note when a waiting channel must be cut off: idle, or mid-head (slowloris)."""
+        if self.conn.buffered:
+            if self.head_deadline is None:
+                self.head_deadline = now + header_timeout
+            self.deadline = self.head_deadline
+        else:
+            self.head_deadline = None
+            self.deadline = now + keepalive
+
+    def close(self) -> None:
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def on_readable(channel: Channel, handler) -> str:
+    """Read what arrived and serve every complete request; PARK or CLOSE."""
+    try:
+        channel.receive()
+    except OSError:
+        return CLOSE
+    return serve_buffered(channel, handler)
+
+
+def serve_buffered(channel: Channel, handler) -> str:
+    """Serve every request whose head is already buffered; PARK or CLOSE."""
+    conn = channel.conn
+    try:
+        event = conn.next_event()
+        while type(event) is Request:
+            channel.head_deadline = None
+            handler(channel, event)
+            if not conn.keep_alive:
+                return CLOSE
+            conn.start_next_cycle()
+            event = conn.next_event()
+        return PARK if event is NEED_DATA else CLOSE
+    except ProtocolError as error:
+        try:
+            channel.send_bytes(conn.error_response(error))
+        except (OSError, RuntimeError):
+            pass
+        return CLOSE
+    except (OSError, AppError):
+        return CLOSE        # the client went away, timed out, or the app broke mid-response
+    except Exception:       # a bug of ours: log it, drop this connection, keep serving
+        traceback.print_exc(file=sys.stderr)
+        return CLOSE
+
+
+def limits_from(config) -> Limits:
+    return Limits(max_request_line=config.limit_request_line,
+                  max_header_fields=config.limit_request_fields,
+                  max_header_field_size=config.limit_request_field_size,
+                  max_body=config.max_body)
+
+
+now = time.monotonic

@@ -1,0 +1,86 @@
+"""async: one thread, gevent's event loop, one greenlet per connection.
+
+gevent's monkey-patching happens here, when the mode starts, never at import
+of any other pyserver module: a blocking call in the app (time.sleep, socket
+I/O) then yields to the other connections, as in Node.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+
+from pyserver.channel import CLOSE, Channel, limits_from, serve_buffered
+
+
+def serve(listener, server, worker) -> None:
+    from gevent import monkey
+    monkey.patch_all()
+    import gevent
+    import gevent.socket
+    from gevent.pool import Pool
+
+    config = server.config
+    handler = server.handler(multithread=True, multiprocess=config.workers > 1)
+    limits = limits_from(config)
+    # The listener was made before patching: wrap its file descriptor cooperatively.
+    gsock = gevent.socket.socket(listener.family, listener.type, fileno=os.dup(listener.fileno()))
+    listener.close()
+    pool = Pool(config.connections)
+    stopping = [False]
+
+    idle: set = set()   # greenlets waiting for a request: closed at once on stop
+
+    def connection(sock, peer) -> None:
+        channel = Channel(sock, peer, limits)
+        me = gevent.getcurrent()
+        try:
+            while not stopping[0]:
+                channel.park(time.monotonic(), config.keepalive, config.header_timeout)
+                sock.settimeout(max(0.001, channel.deadline - time.monotonic()))
+                idle.add(me)
+                try:
+                    channel.receive()
+                except OSError:     # idle or slow client cut off, or gone
+                    return
+                finally:
+                    idle.discard(me)
+                sock.settimeout(config.timeout)
+                if serve_buffered(channel, handler) is CLOSE or not config.keepalive:
+                    return
+        finally:
+            channel.close()
+
+    def accept_loop() -> None:
+        while not stopping[0]:
+            pool.wait_available()
+            try:
+                sock, peer = gsock.accept()
+            except OSError:
+                if stopping[0]:
+                    return
+                continue
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            pool.spawn(connection, sock, peer)
+
+    def stop() -> None:
+        stopping[0] = True
+        gsock.close()
+        for greenlet in list(idle):
+            greenlet.kill(block=False)
+
+    acceptor = gevent.spawn(accept_loop)
+    if worker:
+        def heartbeat() -> None:
+            while worker.alive:
+                worker.notify()
+                gevent.sleep(0.5)
+            stop()
+        gevent.spawn(heartbeat)
+        worker.ready()
+    else:
+        gevent.signal_handler(server.TERM, stop)
+        server.on_stop(stop)
+    acceptor.join()
+    pool.join(timeout=config.graceful_timeout)
+    pool.kill(block=False)

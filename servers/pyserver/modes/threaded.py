@@ -1,0 +1,39 @@
+"""threaded: the reactor waits for sockets, a bounded pool of OS threads serves requests."""
+from __future__ import annotations
+
+import queue
+import threading
+
+from pyserver.channel import on_readable
+from pyserver.modes.reactor import Reactor
+
+
+
+def serve(listener, server, worker) -> None:
+    handler = server.handler(multithread=True, multiprocess=server.config.workers > 1)
+    ready: queue.SimpleQueue = queue.SimpleQueue()
+    reactor = Reactor(listener, server.config, ready.put, exclusive=worker is not None,
+                      heartbeat=worker.notify if worker else (lambda: None),
+                      should_stop=(lambda: not worker.alive) if worker else server.stop_requested)
+
+    def work() -> None:
+        while True:
+            channel = ready.get()
+            if channel is None:
+                return
+            reactor.finish(channel, on_readable(channel, handler))
+
+    threads = [threading.Thread(target=work, name=f"pyserver-{i}", daemon=True)
+               for i in range(server.config.threads)]
+    for thread in threads:
+        thread.start()
+    server.on_stop(reactor.stop)
+    if worker:
+        worker.ready()
+    try:
+        reactor.run()
+    finally:
+        for _ in threads:
+            ready.put(None)
+        for thread in threads:
+            thread.join(timeout=1.0)
