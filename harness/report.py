@@ -390,6 +390,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def register(sub) -> None:
+    """`arena report CAMPAIGN` (harness/cli.py)."""
+    parser = sub.add_parser("report", help="write a campaign's report (Markdown + HTML)",
+                            description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    parser.set_defaults(func=run)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="arena report", description=__doc__.splitlines()[0])
     add_arguments(parser)
