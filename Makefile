@@ -14,7 +14,10 @@ ARGS     ?=
 .PHONY: help venv test serve bench bench-server tools clean
 
 help:
-	@echo "make bench         quick benchmark sweep, natively, ending in charts"
+	@echo "make bench         quick benchmark sweep, natively, ending in a report with charts"
+	@echo "make bench-full    the full sweep (harness/sweeps/full.toml)"
+	@echo "make report CAMPAIGN=NAME / make docs   reports and published charts from results/"
+	@echo "make docker        container images (make docker-engine / docker-base without a registry)"
 	@echo "make test          the test suite (installs what it needs)"
 	@echo "make bench-server  pyserver vs gunicorn, side by side (wrk)"
 	@echo "make serve MODE=threaded|forked|async APP=module:callable [BIND=host:port] [ARGS=...]"
@@ -24,7 +27,7 @@ help:
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,peers,analysis]'
+	$(PY) -m pip install --quiet -e '.[test,peers,analysis,load]'
 	touch $@
 
 venv: $(VENV)/.installed
@@ -49,8 +52,13 @@ serve: venv
 bench-server: venv tools
 	$(PY) -m harness.bench_server $(ARGS)
 
-# Until the sweep harness lands, the main job is the side-by-side server benchmark.
-bench: bench-server
+# The main job: the quick sweep, natively, then its report with charts. One campaign a
+# day: rerunning resumes it (Ctrl-C is safe); BENCH_CAMPAIGN=name starts another.
+BENCH_CAMPAIGN ?= quick-$(shell date +%Y%m%d)
+.SECONDEXPANSION:
+bench: venv tools loadtools $$(BENCH_DEPS)
+	$(VENV)/bin/arena sweep harness/sweeps/quick.toml --campaign $(BENCH_CAMPAIGN) $(SWEEP_ARGS)
+	$(VENV)/bin/arena report $(BENCH_CAMPAIGN)
 
 clean:
 	rm -rf $(VENV) $(BIN) servers/node/node_modules .pytest_cache

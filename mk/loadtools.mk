@@ -3,7 +3,6 @@
 # virtualenv (pyproject extra). Included by the top Makefile (-include mk/*.mk).
 #
 #   make loadtools          bin/vegeta at VEGETA_VERSION; checks locust in .venv
-#   make bench-sweep        the quick sweep (harness/sweeps/quick.toml), summary table at the end
 #   make bench-full         the full sweep (harness/sweeps/full.toml)
 #   SWEEP_ARGS=...          extra `arena sweep` options (e.g. --campaign NAME, --dry-run)
 
@@ -12,7 +11,7 @@ VEGETA_MODULE  := github.com/tsenart/vegeta/v12
 GO             ?= go
 SWEEP_ARGS     ?=
 
-.PHONY: loadtools bench-sweep bench-full
+.PHONY: loadtools bench-full
 
 # The stamp names the version, so changing VEGETA_VERSION rebuilds it.
 $(BIN)/.vegeta-$(VEGETA_VERSION):
@@ -29,9 +28,6 @@ loadtools: $(BIN)/vegeta venv
 
 # BENCH_DEPS is read when these rules run (second expansion), after every fragment added to it.
 .SECONDEXPANSION:
-bench-sweep: venv tools loadtools $$(BENCH_DEPS)
-	$(VENV)/bin/arena sweep harness/sweeps/quick.toml $(SWEEP_ARGS)
-
 bench-full: venv tools loadtools $$(BENCH_DEPS)
 	$(VENV)/bin/arena sweep harness/sweeps/full.toml $(SWEEP_ARGS)
 
