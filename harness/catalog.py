@@ -148,3 +148,30 @@ def cpu_count(cpus: str | None) -> int:
         lo, _, hi = part.partition("-")
         count += int(hi or lo) - int(lo) + 1
     return count
+
+
+def markdown(specs: dict[str, ServerSpec] | None = None, cores: int = 2) -> str:
+    """The catalog as the table docs/servers.md publishes (flask variants folded in)."""
+    specs = specs or load()
+    lines = ["<!-- Generated from servers/catalog.toml by `python -m harness.catalog --markdown`;",
+             "     edit the catalog, not this file (a test checks they agree). -->",
+             "# The servers", "",
+             "Every variant the suite runs, from `servers/catalog.toml`. Sizing formulas are in",
+             "`cores`, the CPUs a run gives the server; the columns show them and their value",
+             f"for {cores} cores. `-flask` variants serve the Flask app with the same settings.", "",
+             "| name | runtime | model | processes | threads | why this configuration |",
+             "|---|---|---|---|---|---|"]
+    for spec in specs.values():
+        if spec.app == "flask":
+            continue
+        sized = sizing(spec, cores)
+        name = f"`{spec.name}`" + (" (+`-flask`)" if f"{spec.name}-flask" in specs else "")
+        lines.append(f"| {name} | {spec.runtime} | {spec.model} | `{spec.workers}` = {sized.workers} "
+                     f"| `{spec.threads}` = {sized.threads} | {spec.why} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--markdown"]:
+        sys.exit("usage: python -m harness.catalog --markdown")
+    sys.stdout.write(markdown())
