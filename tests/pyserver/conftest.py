@@ -45,7 +45,13 @@ def start(log_dir: Path, mode: str, app: str, *args: str, env: dict | None = Non
 
 
 @pytest.fixture(scope="session")
-def pyserver(tmp_path_factory):
+def fixture_dir(tmp_path_factory) -> Path:
+    """Where tests/fixtureapps write what the tests check afterwards (FIXTURE_DIR)."""
+    return tmp_path_factory.mktemp("fixture-files")
+
+
+@pytest.fixture(scope="session")
+def pyserver(tmp_path_factory, fixture_dir):
     log_dir = tmp_path_factory.mktemp("pyserver-logs")
     running: dict[tuple, RunningServer] = {}
 
@@ -53,7 +59,8 @@ def pyserver(tmp_path_factory):
         key = (mode, app, args)
         server = running.get(key)
         if server is None or not server.alive():
-            server = running[key] = start(log_dir, mode, app, *args)
+            server = running[key] = start(log_dir, mode, app, *args,
+                                          env={"FIXTURE_DIR": str(fixture_dir)})
         return server
 
     yield get
@@ -66,6 +73,7 @@ def own_pyserver(tmp_path):
     started: list[RunningServer] = []
 
     def start_own(mode: str, app: str = WSGI_APP, *args: str, env: dict | None = None):
+        env = {"FIXTURE_DIR": str(tmp_path), **(env or {})}
         server = start(tmp_path, mode, app, *args, env=env)
         started.append(server)
         return server
