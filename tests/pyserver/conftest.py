@@ -23,7 +23,7 @@ FLASK_APP = "workloads.python.flask_app:app"
 
 def server_env(extra: dict | None = None) -> dict:
     env = dict(os.environ)
-    paths = [str(ROOT / "tests"), str(ROOT)]
+    paths = [str(ROOT / "tests" / "fixtureapps"), str(ROOT)]
     if env.get("PYTHONPATH"):
         paths.append(env["PYTHONPATH"])
     env["PYTHONPATH"] = os.pathsep.join(paths)

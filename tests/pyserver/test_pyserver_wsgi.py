@@ -18,8 +18,8 @@ from harness.verify import check
 from pyserver_client import Client, Closed, chunked, get, request, wait_for
 from workloads import contract
 
-APPS = "fixtureapps.apps:app"
-VALIDATED = "fixtureapps.validated:app"
+APPS = "fixture_apps:app"
+VALIDATED = "fixture_validated:app"
 STREAM_BODY = b"written-1;written-2;yielded-1;yielded-2;"
 FILE_BYTES = bytes(range(256)) * 300
 

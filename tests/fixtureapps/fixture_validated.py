@@ -6,7 +6,7 @@ from __future__ import annotations
 import warnings
 from wsgiref.validate import WSGIWarning, validator
 
-from fixtureapps import apps
+import fixture_apps as apps
 from workloads.python import wsgi_app
 
 warnings.simplefilter("error", WSGIWarning)

@@ -1,4 +1,6 @@
-"""One router app with an endpoint per server behaviour under test.
+"""(Served as fixture_apps:app with tests/fixtureapps on PYTHONPATH, see tests/pyserver/conftest.py.)
+
+One router app with an endpoint per server behaviour under test.
 
 Side effects the tests check after the fact (close() called, a request
 started) are written to files under $FIXTURE_DIR, named by a token the test
