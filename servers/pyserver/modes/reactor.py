@@ -47,7 +47,11 @@ class Reactor:
         if outcome is CLOSE or self._stopping or not self.config.keepalive:
             self._close(channel)
             return
-        channel.park(time.monotonic(), self.config.keepalive, self.config.header_timeout)
+        now = time.monotonic()
+        channel.park(now, self.config.keepalive, self.config.header_timeout)
+        if now > channel.deadline:      # a head dribbled in too slowly (slowloris)
+            self._close(channel)
+            return
         channel.parked = True
         try:
             self.epoll.modify(channel.sock.fileno(), _READ)
