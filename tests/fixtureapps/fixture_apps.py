@@ -13,6 +13,7 @@ import os
 import sys
 import tempfile
 import time
+from time import sleep as bound_sleep   # bound at import: yields only if patched before
 from urllib.parse import parse_qs
 
 DIR = os.environ.get("FIXTURE_DIR") or tempfile.gettempdir()
@@ -181,6 +182,16 @@ def sleep(environ, start_response):
     return [body]
 
 
+def bound(environ, start_response):
+    """Wait with a sleep bound when the app was imported (``from time import sleep``)."""
+    ms = int(_q(environ).get("ms", "0"))
+    bound_sleep(ms / 1000)
+    body = json.dumps({"ms": ms}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def hello(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "13")])
     return [b"Hello, World!"]
@@ -190,6 +201,7 @@ ROUTES = {
     "/stream": stream, "/slow-stream": slow_stream, "/file": file, "/boom": boom,
     "/boom-late": boom_late, "/exc-info": exc_info_replaced, "/hop-by-hop": hop_by_hop,
     "/environ": environ_types, "/body": body_reads, "/sleep": sleep, "/hello": hello,
+    "/bound-sleep": bound,
 }
 
 

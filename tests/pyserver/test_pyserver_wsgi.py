@@ -267,3 +267,22 @@ def test_access_log_only_when_asked(own_pyserver, mode):
     wait_for(lambda: "/hello?x=1" in loud.log_path.read_text(), 5, what="an access log line")
     time.sleep(0.2)   # a line that should NOT appear has no event to wait on
     assert "/hello" not in quiet.log_path.read_text()
+
+
+def test_async_patches_before_the_app_is_imported(pyserver):
+    """An app that bound time.sleep at import (``from time import sleep``) still yields:
+    the app must be imported after gevent patched, as gunicorn's gevent worker does."""
+    import threading
+    server = pyserver("async", APPS)
+    results = []
+
+    def one():
+        results.append(get(server.url, "/bound-sleep?ms=300").status)
+    threads = [threading.Thread(target=one, daemon=True) for _ in range(10)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert results == [200] * 10
+    assert time.monotonic() - t0 < 2.0, "10 x 300 ms ran one after another"
