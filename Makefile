@@ -27,7 +27,7 @@ help:
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,peers,analysis,load]'
+	$(PY) -m pip install --quiet -e '.[test,peers,analysis,load,docker]'
 	touch $@
 
 venv: $(VENV)/.installed
