@@ -112,8 +112,10 @@ def test_kill_9_of_a_worker_is_replaced(own_pyserver):
     assert len(before) == 2
     victim = min(before)
     os.kill(victim, signal.SIGKILL)
-    after = wait_for(lambda: (w := workers(server)) if len(w) == 2 and victim not in w else None,
-                     10, what="a replacement worker")
+    def replaced():
+        now = workers(server)
+        return now if len(now) == 2 and victim not in now else None
+    after = wait_for(replaced, 10, what="a replacement worker")
     assert victim not in after and len(after & before) == 1
     for _ in range(4):
         assert get(server.url, "/hello").status == 200
