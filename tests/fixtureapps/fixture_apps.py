@@ -192,6 +192,44 @@ def bound(environ, start_response):
     return [body]
 
 
+class _BadClose:
+    def __iter__(self):
+        yield b"fine"
+
+    def close(self):
+        raise RuntimeError("close() failed (an app bug, logged by the server)")
+
+
+def misbehave(environ, start_response):
+    """PEP 3333 misuse the server must catch: ?kind= says which."""
+    kind = _q(environ).get("kind", "")
+    if kind == "str-body":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return ["not bytes"]
+    if kind == "twice":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"twice"]
+    if kind == "no-start":
+        return [b"never started"]
+    if kind == "bad-status":
+        start_response("OK", [("Content-Type", "text/plain")])
+        return [b"bad status"]
+    if kind == "bad-header":
+        start_response("200 OK", [("Content-Type", "text/plain\r\nX-Injected: 1")])
+        return [b"injected"]
+    if kind == "cl-long":       # declares 5, gives 13
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "5")])
+        return [b"Hello, World!"]
+    if kind == "cl-short":      # declares 20, gives 13
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "20")])
+        return [b"Hello, World!"]
+    if kind == "close-raises":
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return _BadClose()
+    raise ValueError(kind)
+
+
 def hello(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "13")])
     return [b"Hello, World!"]
@@ -201,7 +239,7 @@ ROUTES = {
     "/stream": stream, "/slow-stream": slow_stream, "/file": file, "/boom": boom,
     "/boom-late": boom_late, "/exc-info": exc_info_replaced, "/hop-by-hop": hop_by_hop,
     "/environ": environ_types, "/body": body_reads, "/sleep": sleep, "/hello": hello,
-    "/bound-sleep": bound,
+    "/bound-sleep": bound, "/misbehave": misbehave,
 }
 
 

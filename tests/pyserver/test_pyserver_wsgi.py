@@ -286,3 +286,72 @@ def test_async_patches_before_the_app_is_imported(pyserver):
         t.join(10)
     assert results == [200] * 10
     assert time.monotonic() - t0 < 2.0, "10 x 300 ms ran one after another"
+
+
+@pytest.mark.parametrize("kind", ["str-body", "twice", "no-start", "bad-status", "bad-header"])
+def test_wsgi_misuse_is_a_500_and_the_server_goes_on(pyserver, mode, kind):
+    server = pyserver(mode, APPS)
+    with Client(server.url) as c:
+        c.send(request("GET", f"/misbehave?kind={kind}"))
+        resp = c.response()
+        assert resp.status == 500
+        assert resp.header("x-injected") is None
+    assert get(server.url, "/hello").status == 200
+
+
+def test_close_that_raises_is_logged_and_the_response_stands(pyserver, mode):
+    server = pyserver(mode, APPS)
+    with Client(server.url) as c:
+        resp = c.roundtrip(request("GET", "/misbehave?kind=close-raises"))
+        assert (resp.status, resp.body) == (200, b"fine")
+    wait_for(lambda: "close() failed" in server.log_path.read_text(errors="replace"), 5,
+             what="the close() traceback in stderr")
+    assert get(server.url, "/hello").status == 200
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked"])
+def test_one_mebibyte_echo(pyserver, mode, framing):
+    server = pyserver(mode)
+    body = bytes(range(256)) * 4096
+    if framing == "length":
+        raw = request("POST", "/echo", body=body)
+    else:
+        raw = request("POST", "/echo", body=chunked(*[body[i:i + 50_000]
+                                                      for i in range(0, len(body), 50_000)]),
+                      headers=[("Transfer-Encoding", "chunked")])
+    with Client(server.url) as c:
+        resp = c.roundtrip(raw)
+        assert resp.status == 200 and resp.body == body
+
+
+def test_absolute_form_target_and_latin1_header(pyserver, mode):
+    server = pyserver(mode, APPS)
+    with Client(server.url) as c:
+        c.send(b"GET http://example.test/environ/x?q=1 HTTP/1.1\r\nHost: example.test\r\n"
+               b"X-Latin: caf\xe9\r\n\r\n")
+        env = json.loads(c.response().body)
+    assert env["PATH_INFO"][1] == "/environ/x" and env["QUERY_STRING"][1] == "q=1"
+    assert env["HTTP_X_LATIN"][1] == "caf\u00e9"
+
+
+def test_body_longer_than_its_content_length_is_cut_to_it(pyserver, mode):
+    """PEP 3333: never send more than the app's Content-Length allows."""
+    server = pyserver(mode, APPS)
+    with Client(server.url) as c:
+        resp = c.roundtrip(request("GET", "/misbehave?kind=cl-long"))
+        assert (resp.status, resp.body) == (200, b"Hello")
+        try:    # the connection may go on or close, but must not carry the extra bytes
+            nxt = c.roundtrip(request("GET", "/hello"))
+            assert (nxt.status, nxt.body) == (200, b"Hello, World!")
+        except (Closed, ConnectionError):
+            pass
+    assert get(server.url, "/hello").status == 200
+
+
+def test_body_shorter_than_its_content_length_closes_the_connection(pyserver, mode):
+    server = pyserver(mode, APPS)
+    with Client(server.url) as c:
+        c.send(request("GET", "/misbehave?kind=cl-short"))
+        with pytest.raises(Closed):
+            c.response()
+    assert get(server.url, "/hello").status == 200
