@@ -27,12 +27,13 @@ def main(argv: list[str] | None = None, prog: str = "pyserver") -> int:
     args = parser.parse_args(argv)
     try:
         config = config_mod.resolve(args)
-        app = load_app(config.app)
-    except ValueError as exc:           # ConfigError included
+    except ValueError as exc:           # ConfigError
         parser.error(str(exc))          # one line, exit 2
     from pyserver import lifecycle
     try:
-        return lifecycle.run(config, app)
+        return lifecycle.run(config, lambda: load_app(config.app))
+    except ValueError as exc:           # the app cannot be imported
+        parser.error(str(exc))
     except OSError as exc:
         host, port = config.bind
         print(f"{prog}: error: cannot listen on {host}:{port}: {exc.strerror or exc}",

@@ -1,6 +1,7 @@
 """Starting and stopping a server: bind, the READY line, signals, one process or a master."""
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import socket
@@ -16,17 +17,30 @@ class Server:
 
     TERM = signal.SIGTERM
 
-    def __init__(self, config, app, address: tuple[str, int]):
+    def __init__(self, config, load_app, address: tuple[str, int]):
         self.config = config
-        self.app = app
+        self._load_app = load_app
+        self._app = None
         self.address = address
         self._stop = False
         self._stoppers: list = []
 
+    @property
+    def app(self):
+        """The WSGI app, imported on first use (after the mode's prepare())."""
+        if self._app is None:
+            try:
+                self._app = self._load_app()
+            except ValueError as exc:   # in a worker: one line, and the master exits 2
+                print(f"pyserver: error: {exc}", file=sys.stderr, flush=True)
+                raise SystemExit(2) from None
+        return self._app
+
     def handler(self, *, multithread: bool, multiprocess: bool) -> WsgiHandler:
         base = base_environ(server_name=self.address[0], server_port=self.address[1],
                             multithread=multithread, multiprocess=multiprocess)
-        return WsgiHandler(self.app, base, access_log=self.config.access_log)
+        return WsgiHandler(self.app, base, access_log=self.config.access_log,
+                           keep_alive=self.config.keepalive > 0)
 
     def stop_requested(self) -> bool:
         return self._stop
@@ -38,6 +52,15 @@ class Server:
         self._stop = True
         for stop in self._stoppers:
             stop()
+
+
+def _check_findable(app: str) -> None:
+    """The app's top-level package exists (found, not imported: patching comes first)."""
+    top = app.partition(":")[0].split(".")[0]
+    if "" not in sys.path:
+        sys.path.insert(0, "")
+    if importlib.util.find_spec(top) is None:
+        raise ValueError(f"cannot import {top!r}: no module named {top!r}")
 
 
 def bind(config) -> socket.socket:
@@ -61,14 +84,26 @@ def announce(line: str) -> None:
     sys.stdout.flush()
 
 
-def run(config, app) -> int:
-    """Serve until stopped; the exit code."""
+def run(config, load_app) -> int:
+    """Serve until stopped; the exit code.
+
+    The app is imported here, after the mode's prepare() (async patches first),
+    so a bad app fails before anything listens; except for a mode that must
+    import it after patching under a master, where each worker imports it.
+    """
     mode = modes.load(config.mode)
+    supervised = config.mode == "forked" or config.workers > 1
+    if supervised and getattr(mode, "LOAD_APP_AFTER_PREPARE", False):
+        _check_findable(config.app)     # workers import it; say now if they cannot
+    else:
+        getattr(mode, "prepare", lambda: None)()
+        app = load_app()
+        load_app = lambda: app  # noqa: E731 - already loaded
     listener = bind(config)
     address = listener.getsockname()[:2]
-    server = Server(config, app, address)
+    server = Server(config, load_app, address)
     line = ready_line(config, address)
-    if config.mode == "forked" or config.workers > 1:
+    if supervised:
         from pyserver.arbiter import Arbiter
         arbiter = Arbiter(listener, lambda sock, worker: mode.serve(sock, server, worker),
                           workers=config.workers, timeout=config.timeout,

@@ -12,10 +12,20 @@ import time
 
 from pyserver.channel import CLOSE, Channel, limits_from, serve_buffered
 
+# The app must be imported after patching (an app that did `from time import sleep`
+# would otherwise keep the blocking one): under a master, each worker loads it.
+LOAD_APP_AFTER_PREPARE = True
+
+
+def prepare() -> None:
+    """Patch the standard library for gevent: before the app is imported."""
+    from gevent import monkey
+    if not monkey.is_module_patched("socket"):
+        monkey.patch_all()
+
 
 def serve(listener, server, worker) -> None:
-    from gevent import monkey
-    monkey.patch_all()
+    prepare()
     import gevent
     import gevent.socket
     from gevent.pool import Pool

@@ -54,8 +54,10 @@ class AppError(Exception):
 class WsgiHandler:
     """Serves one request on a channel (see pyserver.channel.Channel)."""
 
-    def __init__(self, app, base_environ: dict, *, access_log: bool = False):
+    def __init__(self, app, base_environ: dict, *, access_log: bool = False,
+                 keep_alive: bool = True):
         self.app = app
+        self.keep_alive = keep_alive    # False: every response closes its connection
         self.base = base_environ
         self.access_log = access_log
         self.date = _DateHeader()
@@ -94,7 +96,7 @@ class WsgiHandler:
 
 class _Response:
     __slots__ = ("handler", "channel", "request", "status_code", "reason", "headers",
-                 "head_sent", "has_length", "sent")
+                 "head_sent", "has_length", "remaining", "sent")
 
     def __init__(self, handler: WsgiHandler, channel, request: Request):
         self.handler, self.channel, self.request = handler, channel, request
@@ -103,6 +105,7 @@ class _Response:
         self.headers: list = []
         self.head_sent = False
         self.has_length = False
+        self.remaining = -1     # bytes the app's Content-Length still allows; -1: no length
         self.sent = 0
 
     def start_response(self, status: str, headers: list, exc_info=None):
@@ -117,7 +120,9 @@ class _Response:
         if type(status) is not str or len(status) < 4 or not status[:3].isdigit() or status[3] != " ":
             raise AssertionError(f"status must be a str like '200 OK', not {status!r}")
         out = [(b"Date", self.handler.date()), (b"Server", SERVER)]
-        has_length = False
+        if not self.handler.keep_alive:
+            out.append((b"Connection", b"close"))
+        length = -1
         for name, value in headers:
             if type(name) is not str or type(value) is not str:
                 raise AssertionError(f"header names and values must be str: {(name, value)!r}")
@@ -125,26 +130,36 @@ class _Response:
             if lname in HOP_BY_HOP:
                 raise AssertionError(f"hop-by-hop header {name!r} is the server's to set")
             if lname == "content-length":
-                has_length = True
+                length = int(value) if value.isdigit() else -1
             elif lname in ("date", "server"):
                 out = [h for h in out if h[0].lower() != lname.encode()]
             out.append((name.encode("latin-1"), value.encode("latin-1")))
         self.status_code = int(status[:3])
         self.reason = status[4:].encode("latin-1")
-        self.headers, self.has_length = out, has_length
+        self.headers, self.has_length, self.remaining = out, length >= 0, length
         return self.write
+
+    def _fit(self, data: bytes) -> bytes:
+        """PEP 3333: never send more than the app's own Content-Length."""
+        if self.remaining < 0:
+            return data
+        data = data[:self.remaining]
+        self.remaining -= len(data)
+        return data
 
     def _head(self, extra: tuple = ()) -> bytes:
         if not self.status_code:
             raise AssertionError("the app returned or wrote before calling start_response")
-        self.head_sent = True
-        return self.channel.conn.send(Response(self.status_code, tuple(self.headers) + extra,
+        head = self.channel.conn.send(Response(self.status_code, tuple(self.headers) + extra,
                                                self.reason))
+        self.head_sent = True
+        return head
 
     def write(self, data: bytes) -> None:
         if type(data) is not bytes:
             raise AssertionError(f"the app must write bytes, not {type(data).__name__}")
         out = b"" if self.head_sent else self._head()
+        data = self._fit(data)
         self.sent += len(data)
         self.channel.send_bytes(out + self.channel.conn.send(Data(data)))
 
@@ -155,7 +170,7 @@ class _Response:
             for part in result:
                 if type(part) is not bytes:
                     raise AssertionError(f"the app must yield bytes, not {type(part).__name__}")
-            data = result[0] if len(result) == 1 else b"".join(result)
+            data = self._fit(result[0] if len(result) == 1 else b"".join(result))
             extra = () if self.has_length else ((b"Content-Length", str(len(data)).encode()),)
             head = self._head(extra)
             self.sent = len(data)
