@@ -76,8 +76,11 @@ def file(environ, start_response):
             f.write(FILE_BYTES)
         os.replace(tmp, path)
     headers = [("Content-Type", "application/octet-stream")]
-    if _q(environ).get("length", "1") == "1":
+    length = _q(environ).get("length", "1")
+    if length == "1":
         headers.append(("Content-Length", str(len(FILE_BYTES))))
+    elif length != "0":         # a prefix of the file: the server must stop there
+        headers.append(("Content-Length", length))
     start_response("200 OK", headers)
     return environ["wsgi.file_wrapper"](open(path, "rb"), 8192)
 

@@ -80,6 +80,16 @@ def test_file_wrapper_with_length(pyserver, mode, version):
         assert resp.body == FILE_BYTES
 
 
+def test_file_wrapper_stops_at_the_apps_content_length(pyserver, mode):
+    """PEP 3333: not more bytes than the app's Content-Length, sendfile or not."""
+    server = pyserver(mode, APPS)
+    with Client(server.url) as c:
+        resp = c.roundtrip(request("GET", "/file?length=1000"))
+        assert (resp.status, resp.body) == (200, FILE_BYTES[:1000])
+        nxt = c.roundtrip(request("GET", "/hello"))     # no stray file bytes before it
+        assert (nxt.status, nxt.body) == (200, b"Hello, World!")
+
+
 def test_file_wrapper_without_length_is_chunked(pyserver, mode):
     server = pyserver(mode, APPS)
     with Client(server.url) as c:
