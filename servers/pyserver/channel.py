@@ -19,9 +19,9 @@ CLOSE = "close"    # the connection is finished
 
 class Channel:
     __slots__ = ("sock", "peer", "conn", "can_sendfile", "deadline", "head_deadline",
-                 "parked", "__weakref__")
+                 "parked", "io_timeout", "__weakref__")
 
-    def __init__(self, sock: socket.socket, peer, limits: Limits):
+    def __init__(self, sock: socket.socket, peer, limits: Limits, io_timeout: float = 0.0):
         self.sock = sock
         self.peer = peer if isinstance(peer, tuple) else None
         self.conn = ServerConnection(limits)
@@ -29,15 +29,24 @@ class Channel:
         self.deadline = 0.0          # when a parked channel is cut off
         self.head_deadline = None    # set while a request head is incomplete
         self.parked = False
+        # Where the socket has no timeout of its own (async mode), each read and write
+        # moves the deadline a sweeper enforces; 0 means the socket's timeout rules.
+        self.io_timeout = io_timeout
 
     def send_bytes(self, data: bytes) -> None:
+        if self.io_timeout:
+            self.deadline = time.monotonic() + self.io_timeout
         self.sock.sendall(data)
 
     def sendfile(self, file, offset: int, count: int) -> int:
+        if self.io_timeout:
+            self.deadline = time.monotonic() + self.io_timeout
         return self.sock.sendfile(file, offset, count)
 
-    def receive(self) -> bool:
-        """One recv into the core; False at EOF."""
+    def receive(self, refresh: bool = True) -> bool:
+        """One recv into the core; False at EOF. ``refresh=False`` keeps an idle deadline."""
+        if self.io_timeout and refresh:
+            self.deadline = time.monotonic() + self.io_timeout
         data = self.sock.recv(65536)
         self.conn.receive_data(data)
         return bool(data)
@@ -114,6 +123,3 @@ def limits_from(config) -> Limits:
                   max_header_fields=config.limit_request_fields,
                   max_header_field_size=config.limit_request_field_size,
                   max_body=config.max_body)
-
-
-now = time.monotonic

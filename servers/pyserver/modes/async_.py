@@ -40,26 +40,38 @@ def serve(listener, server, worker) -> None:
     stopping = [False]
 
     idle: set = set()   # greenlets waiting for a request: closed at once on stop
+    live: dict = {}     # greenlet -> its channel, for the deadline sweep
 
     def connection(sock, peer) -> None:
-        channel = Channel(sock, peer, limits)
+        # No socket timeouts: gevent would arm a libev timer for every wait. Deadlines
+        # (idle, mid-head, each read or write) are checked by one sweeping greenlet.
+        channel = Channel(sock, peer, limits, io_timeout=config.timeout)
         me = gevent.getcurrent()
+        live[me] = channel
         try:
             while not stopping[0]:
                 channel.park(time.monotonic(), config.keepalive, config.header_timeout)
-                sock.settimeout(max(0.001, channel.deadline - time.monotonic()))
                 idle.add(me)
                 try:
-                    channel.receive()
-                except OSError:     # idle or slow client cut off, or gone
+                    channel.receive(refresh=False)
+                except OSError:     # the client is gone
                     return
                 finally:
                     idle.discard(me)
-                sock.settimeout(config.timeout)
+                channel.deadline = time.monotonic() + config.timeout   # the request's turn
                 if serve_buffered(channel, handler) is CLOSE or not config.keepalive:
                     return
         finally:
+            live.pop(me, None)
             channel.close()
+
+    def sweep() -> None:
+        while True:
+            gevent.sleep(0.5)
+            now = time.monotonic()
+            for greenlet, channel in list(live.items()):
+                if now > channel.deadline:
+                    greenlet.kill(block=False)
 
     def accept_loop() -> None:
         while not stopping[0]:
@@ -80,6 +92,7 @@ def serve(listener, server, worker) -> None:
             greenlet.kill(block=False)
 
     acceptor = gevent.spawn(accept_loop)
+    gevent.spawn(sweep)
     if worker:
         def heartbeat() -> None:
             while worker.alive:

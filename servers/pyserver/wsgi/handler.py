@@ -15,6 +15,7 @@ SERVER = b"pyserver"
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy-authorization",
                         "te", "trailers", "transfer-encoding", "upgrade"})
 _ERROR_BODY = b"Internal Server Error"
+_ZEROS = memoryview(bytes(65536))
 
 
 class _DateHeader:
@@ -198,12 +199,17 @@ class _Response:
         if not self.has_length or self.request.method == b"HEAD" or size <= 0 \
                 or not self.channel.can_sendfile:
             return False
+        count = min(size, self.remaining)       # never past the app's Content-Length
         self.channel.send_bytes(self._head())
-        sent = self.channel.sendfile(wrapper.filelike, offset, size)
+        sent = self.channel.sendfile(wrapper.filelike, offset, count)
         self.sent = sent
-        # Account for what sendfile wrote, so the core checks the declared length.
-        self.channel.conn.send(Data(bytes(sent)))
-        self.channel.send_bytes(self.channel.conn.send(EndOfMessage()))
+        self.remaining -= sent
+        # Tell the core what sendfile wrote, so it checks the declared length; zeros from
+        # one shared buffer stand in for the bytes (the core only counts them).
+        conn = self.channel.conn
+        for start in range(0, sent, len(_ZEROS)):
+            conn.send(Data(_ZEROS[:min(len(_ZEROS), sent - start)]))
+        self.channel.send_bytes(conn.send(EndOfMessage()))
         return True
 
     def send_error(self) -> None:
