@@ -43,3 +43,14 @@ def test_keepalive_0_closes_after_every_response(own_pyserver, mode):
         resp = c.roundtrip(request("GET", "/hello"))
         assert resp.status == 200 and resp.header("connection") == "close"
         assert c.is_closed(2.0)
+
+
+@pytest.mark.parametrize("mode", ["threaded", "async"])
+def test_timeout_bounds_io_stalls_not_the_apps_own_time(own_pyserver, mode):
+    """--timeout cuts a stalled read or write; an app that takes longer than it (here
+    /io?ms=2500 with --timeout 1) is not cut in threaded and async modes. (In forked
+    mode a worker busy longer than --timeout is killed by the master, by design.)"""
+    server = own_pyserver(mode, "workloads.python.wsgi_app:app", "--timeout", "1")
+    with Client(server.url) as c:
+        resp = c.roundtrip(request("GET", "/io?ms=2500"))
+        assert (resp.status, resp.body) == (200, b'{"ms":2500}')
