@@ -150,16 +150,10 @@ def cpu_count(cpus: str | None) -> int:
     return count
 
 
-def markdown(specs: dict[str, ServerSpec] | None = None, cores: int = 2) -> str:
-    """The catalog as the table docs/servers.md publishes (flask variants folded in)."""
+def table(specs: dict[str, ServerSpec] | None = None, cores: int = 2) -> str:
+    """The catalog as a Markdown table (flask variants folded in)."""
     specs = specs or load()
-    lines = ["<!-- Generated from servers/catalog.toml by `python -m harness.catalog --markdown`;",
-             "     edit the catalog, not this file (a test checks they agree). -->",
-             "# The servers", "",
-             "Every variant the suite runs, from `servers/catalog.toml`. Sizing formulas are in",
-             "`cores`, the CPUs a run gives the server; the columns show them and their value",
-             f"for {cores} cores. `-flask` variants serve the Flask app with the same settings.", "",
-             "| name | runtime | model | processes | threads | why this configuration |",
+    lines = ["| name | runtime | model | processes | threads | why this configuration |",
              "|---|---|---|---|---|---|"]
     for spec in specs.values():
         if spec.app == "flask":
@@ -171,7 +165,19 @@ def markdown(specs: dict[str, ServerSpec] | None = None, cores: int = 2) -> str:
     return "\n".join(lines) + "\n"
 
 
+def markdown(specs: dict[str, ServerSpec] | None = None, cores: int = 2) -> str:
+    """docs/servers.md: the table with its explanation."""
+    lines = ["<!-- Generated from servers/catalog.toml by `python -m harness.catalog --markdown`;",
+             "     edit the catalog, not this file (a test checks they agree). -->",
+             "# The servers", "",
+             "Every variant the suite runs, from `servers/catalog.toml`. Sizing formulas are in",
+             "`cores`, the CPUs a run gives the server; the columns show them and their value",
+             f"for {cores} cores. `-flask` variants serve the Flask app with the same settings.", "",
+             ]
+    return "\n".join(lines) + "\n" + table(specs, cores)
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--markdown"]:
-        sys.exit("usage: python -m harness.catalog --markdown")
-    sys.stdout.write(markdown())
+    if sys.argv[1:] not in (["--markdown"], ["--table"]):
+        sys.exit("usage: python -m harness.catalog --markdown | --table")
+    sys.stdout.write(markdown() if sys.argv[1] == "--markdown" else table())

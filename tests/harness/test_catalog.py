@@ -91,3 +91,12 @@ def test_docs_servers_table_is_generated_from_the_catalog():
     committed = (catalog.ROOT / "docs" / "servers.md").read_text()
     assert committed == catalog.markdown(), \
         "docs/servers.md is stale: python -m harness.catalog --markdown > docs/servers.md"
+
+
+def test_readme_servers_table_is_generated_from_the_catalog():
+    readme = (catalog.ROOT / "README.md").read_text()
+    start = readme.index("<!-- servers table:")
+    start = readme.index("\n", start) + 1
+    end = readme.index("<!-- end servers table -->")
+    assert readme[start:end] == catalog.table(), \
+        "README's servers table is stale: paste `python -m harness.catalog --table` there"
