@@ -94,3 +94,15 @@ def test_ready_line_says_what_runs(own_pyserver, mode, args, workers, threads):
     supervised = mode == "forked" or workers > 1
     # a master prints READY after every worker is up
     assert len(procs) == (workers if supervised else 0)
+
+
+def test_arena_lists_serve_and_refuses_unknown_commands():
+    out = run(sys.executable, "-m", "harness.cli", "--help")
+    assert out.returncode == 0 and "serve" in out.stdout
+    bad = run(sys.executable, "-m", "harness.cli", "fly")
+    assert bad.returncode == 2 and "fly" in bad.stderr
+
+
+def test_arena_serve_help_is_pyservers():
+    out = run(*ARENA, "--help")
+    assert out.returncode == 0 and "--graceful-timeout" in out.stdout and "arena serve" in out.stdout
