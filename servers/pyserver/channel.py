@@ -13,6 +13,7 @@ from pyserver.http1 import Limits, ServerConnection
 from pyserver.http1.events import NEED_DATA, InformationalResponse, ProtocolError, Request
 from pyserver.wsgi.handler import AppError
 
+NO_DEADLINE = float("inf")
 PARK = "park"      # wait for more bytes, then call on_readable again
 CLOSE = "close"    # the connection is finished
 
@@ -36,18 +37,26 @@ class Channel:
     def send_bytes(self, data: bytes) -> None:
         if self.io_timeout:
             self.deadline = time.monotonic() + self.io_timeout
-        self.sock.sendall(data)
+            self.sock.sendall(data)
+            self.deadline = NO_DEADLINE     # the app's own time is not a stall
+        else:
+            self.sock.sendall(data)
 
     def sendfile(self, file, offset: int, count: int) -> int:
-        if self.io_timeout:
-            self.deadline = time.monotonic() + self.io_timeout
-        return self.sock.sendfile(file, offset, count)
+        if not self.io_timeout:
+            return self.sock.sendfile(file, offset, count)
+        self.deadline = time.monotonic() + self.io_timeout
+        sent = self.sock.sendfile(file, offset, count)
+        self.deadline = NO_DEADLINE
+        return sent
 
     def receive(self, refresh: bool = True) -> bool:
         """One recv into the core; False at EOF. ``refresh=False`` keeps an idle deadline."""
         if self.io_timeout and refresh:
             self.deadline = time.monotonic() + self.io_timeout
         data = self.sock.recv(65536)
+        if self.io_timeout:
+            self.deadline = NO_DEADLINE
         self.conn.receive_data(data)
         return bool(data)
 

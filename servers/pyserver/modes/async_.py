@@ -58,7 +58,6 @@ def serve(listener, server, worker) -> None:
                     return
                 finally:
                     idle.discard(me)
-                channel.deadline = time.monotonic() + config.timeout   # the request's turn
                 if serve_buffered(channel, handler) is CLOSE or not config.keepalive:
                     return
         finally:
