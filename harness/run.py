@@ -21,11 +21,13 @@
 from __future__ import annotations
 
 import datetime as _dt
+import http.client
 import json
 import traceback
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
+from urllib.parse import urlsplit
 
 from harness import catalog, limits, servers
 from harness.drivers import locust as locust_driver
@@ -109,6 +111,25 @@ class Measured:
 
 def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def _wait_drained(url: str, path: str, timeout: float = 60.0) -> None:
+    """Wait until the server answers a fresh request after the warm-up.
+
+    A server far below the offered concurrency keeps working through requests the
+    warm-up left queued after the load tool stopped; measured at once, that backlog
+    would bleed into the measurement (seen: a one-worker forked server at 256
+    connections answered nothing in a 3 s run). Bounded; never fatal.
+    """
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        conn.getresponse().read()
+    except (OSError, http.client.HTTPException):
+        pass
+    finally:
+        conn.close()
 
 
 def _drive(url: str, wl: Workload, point: Point, *, duration_s: float, work_dir: Path | None,
@@ -249,6 +270,7 @@ def run_point(point: Point, *, raw_dir: Path, spec: ServerSpec | None = None,
             if point.load.warmup_s > 0:
                 _drive(server.url, wl, point, duration_s=point.load.warmup_s, work_dir=raw_dir / "warmup",
                        warmup=True)
+                _wait_drained(server.url, spec.health)
             seen = parallelism.observe(server.pids(), url=server.url, ready_line=server.ready_line)
             load_set = resources.parse_cpus(point.load_cpus)
             server_set = resources.parse_cpus(point.server_cpus)
