@@ -54,6 +54,19 @@ def test_vegeta_errors_by_kind():
     assert out.requests == 2          # answered: the 500 and the 200
 
 
+def test_vegeta_requests_that_never_left_are_timeouts():
+    # rate 100/s for 1 s is 100 requests due; only 40 went out (every worker was waiting on
+    # the server): the 60 that never left count as timeouts, not as requests never asked for.
+    ms = 1_000_000
+    records = vegeta.parse_csv(_csv([(i * 10 * ms, 200, 5 * ms, "", i) for i in range(40)]))
+    out = vegeta.summarise(records, rate=100, duration_s=1.0)
+    assert out.extra["expected_sent"] == 100 and out.extra["unsent"] == 60
+    assert out.errors_timeout == 60 and out.requests == 40
+    # one or two short is the pacer's rounding at the end, not a stall
+    full = vegeta.parse_csv(_csv([(i * 10 * ms, 200, 5 * ms, "", i) for i in range(99)]))
+    assert vegeta.summarise(full, rate=100, duration_s=1.0).errors_timeout == 0
+
+
 def test_vegeta_bad_input_and_argv():
     with pytest.raises(vegeta.VegetaError, match="line 1: 3 fields"):
         vegeta.parse_csv("1,2,3\n")
@@ -61,6 +74,7 @@ def test_vegeta_bad_input_and_argv():
         vegeta.summarise([], rate=1, duration_s=1)
     argv = vegeta.attack_argv(targets="t", rate=50, duration_s=2, timeout_s=5, output="o", cpus="0")
     assert argv[:3] == ["taskset", "-c", "0"] and "-rate=50/1s" in argv and "-duration=2s" in argv
+    assert f"-max-workers={vegeta.MAX_WORKERS}" in argv
     with pytest.raises(ValueError):
         vegeta.attack_argv(targets="t", rate=0, duration_s=2, timeout_s=5, output="o")
     assert vegeta.targets_text("http://h/echo", "POST", "/b", ["A: b"]) == "POST http://h/echo\nA: b\n@/b\n"
