@@ -12,7 +12,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import catalog, store, sweep
+from harness import catalog, servers, store, sweep
 from harness.run import DRIVERS, Point, run_point
 from harness.specs import LoadSpec
 from workloads import contract
@@ -31,7 +31,12 @@ results/CAMPAIGN/runs.csv (raw driver output under raw/RUN_ID/).
 Closed loop: --connections C (wrk, or locust users). Open loop: --rate R (vegeta;
 latency counted from each request's scheduled send time, so stalls show in the tail).
 The row says the theoretical limit of the point, the efficiency against it, and what
-the bottleneck was (server, limit, generator, errors, noisy)."""
+the bottleneck was (server, limit, generator, errors, noisy).
+
+--launcher docker runs the server in its family's container instead (image built or
+reused by content hash, host network, --cpuset-cpus from --server-cpus, --memory from
+--memory, removed afterwards); DOCKER_HOST points it at another machine's engine.
+See docs/docker.md."""
 
 SWEEP_HELP = """\
 Run a sweep file (TOML, see harness/sweeps/quick.toml): servers x workloads x load
@@ -48,6 +53,26 @@ def _cpu_list(text: str) -> str:
     if not re.fullmatch(r"[0-9,\-]+", text):
         raise argparse.ArgumentTypeError(f"{text!r} is not a CPU list such as 1 or 0-1")
     return text
+
+
+def _memory(text: str) -> str:
+    if not sweep.MEMORY.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a memory size such as 512m or 2g")
+    return text
+
+
+def engine_error(launcher: str) -> str | None:
+    """Why the launcher cannot start servers here (None when it can), asked once up front
+    so that a missing engine is one clear error, not a failed row per run."""
+    if launcher != "docker":
+        return None
+    from harness.launch import docker
+    from harness.launch.native import LaunchError
+    try:
+        docker.client()
+    except LaunchError as exc:
+        return str(exc)
+    return None
 
 
 def _positive(kind):
@@ -72,6 +97,9 @@ def add_run_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds, not recorded (default 2)")
     p.add_argument("--server-cpus", type=_cpu_list, default="1", help="taskset list for the server (default 1)")
     p.add_argument("--load-cpus", type=_cpu_list, default="0", help="taskset list for the load tool (default 0)")
+    p.add_argument("--launcher", choices=servers.LAUNCHERS, default="native",
+                   help="start the server as a process (native, the default) or a container (docker)")
+    p.add_argument("--memory", type=_memory, help="container memory limit, e.g. 512m or 2g (docker only)")
     p.add_argument("--io-ms", type=int, default=50, help="wait of /io, /mixed, /upstream (default 50)")
     p.add_argument("--cpu-n", type=int, default=80_000, help="kernel iterations of /cpu, /mixed (default 80000)")
     p.add_argument("--scenario", default="endpoint", help="locust scenario in workloads/scenarios/ (default endpoint)")
@@ -89,6 +117,8 @@ def add_sweep_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("file", help="a sweep file, e.g. harness/sweeps/quick.toml (or just quick.toml)")
     p.add_argument("--campaign", help="store under this campaign instead of the file's")
     p.add_argument("--results", type=Path, help="results root (default: the file's, else results/)")
+    p.add_argument("--launcher", choices=servers.LAUNCHERS,
+                   help="run every point with this launcher, whatever the file says (run ids say which)")
     p.add_argument("--dry-run", action="store_true", help="list the runs (done/todo) without running")
     p.add_argument("--summary", action="store_true", help="only print the table of what is stored")
     p.set_defaults(func=cmd_sweep)
@@ -109,14 +139,22 @@ def cmd_run(args: argparse.Namespace) -> int:
     if driver != "vegeta" and not args.connections:
         print(f"arena run: {driver} is a closed loop; give --connections", file=sys.stderr)
         return 2
+    if args.memory and args.launcher != "docker":
+        print("arena run: --memory limits a container; add --launcher docker", file=sys.stderr)
+        return 2
     try:
         spec = catalog.get(args.server)
     except catalog.CatalogError as exc:
         print(f"arena run: {exc}", file=sys.stderr)
         return 2
+    problem = engine_error(args.launcher)
+    if problem:
+        print(f"arena run: --launcher docker: {problem}", file=sys.stderr)
+        return 2
     level = f"c{args.connections}" if args.connections else f"r{args.rate:g}"
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-    run_id = f"{args.server}.{args.workload}.{driver}.{level}.{stamp}"
+    where = "" if args.launcher == "native" else f".{args.launcher}"
+    run_id = f"{args.server}.{args.workload}.{driver}.{level}{where}.{stamp}"
     camp = store.Campaign(args.results, args.campaign)
     from harness.measure import host
     camp.write_meta({**host.facts(args.server_cpus, args.load_cpus), "created_at": stamp,
@@ -124,6 +162,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     point = Point(campaign=args.campaign, run_id=run_id, server=args.server, workload=args.workload,
                   io_ms=args.io_ms, cpu_n=args.cpu_n, server_cpus=args.server_cpus,
                   load_cpus=args.load_cpus, scenario=args.scenario, locust_workers=args.locust_workers,
+                  launcher=args.launcher, memory=args.memory,
                   load=LoadSpec(driver=driver, connections=args.connections, rate=args.rate,
                                 duration_s=args.duration, warmup_s=args.warmup))
     try:
@@ -155,6 +194,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         sw = dataclasses.replace(sw, campaign=args.campaign)
     if args.results:
         sw = dataclasses.replace(sw, results=args.results)
+    try:
+        sw = sweep.with_launcher(sw, args.launcher) if args.launcher else sw
+    except sweep.SweepError as exc:
+        print(f"arena sweep: {exc}", file=sys.stderr)
+        return 2
+    if not (args.dry_run or args.summary) and "docker" in sweep.launchers(sw):
+        problem = engine_error("docker")
+        if problem:
+            print(f"arena sweep: the sweep runs servers in Docker: {problem}", file=sys.stderr)
+            return 2
     camp = store.Campaign(sw.results, sw.campaign)
     t0 = time.monotonic()
     code = 0

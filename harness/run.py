@@ -5,13 +5,19 @@
                        raw_dir=Path("results/c/raw/go.io.wrk.c64.r1"))
 
 - The server starts natively (own process group, pinned to ``server_cpus`` with
-  taskset, output teed to ``raw_dir/<server>.log``), sized for that many cores.
+  taskset, output teed to ``raw_dir/<server>.log``), sized for that many cores;
+  or, with ``launcher="docker"``, in its family's container (``--cpuset-cpus``
+  from ``server_cpus``, ``--memory`` from ``memory``, the host network, logs in
+  ``raw_dir/<server>.docker.log``), removed afterwards.
 - It is verified against the workload contract first; a server that fails gives a
   row with status ``not-verified`` and nothing is measured.
 - A warm-up (the same driver and load, not recorded; wrk for locust) precedes the
   measurement. The effective parallelism is read back after warm-up.
 - While the driver runs pinned to ``load_cpus``, /proc is sampled for the server
-  tree's CPU and RSS and the machine's busy time.
+  tree's CPU and RSS and the machine's busy time. A container's processes are
+  sampled the same way through their host pids, so both launchers' rows compare;
+  the engine's stats are kept beside them in raw/, and are the row's CPU and
+  memory when the engine is remote (no host pids to read).
 - The server is stopped whatever happens (Ctrl-C included). A server that died
   during the measurement, a driver that failed, or a launch that failed give a row
   with status ``failed`` and the reason.
@@ -96,6 +102,8 @@ class Point:
     scenario: str = "endpoint"              # locust only
     locust_workers: int = 0                 # locust only
     timeout_s: float = 60.0                 # server start-up
+    launcher: str = "native"                # "native" | "docker" (servers.LAUNCHERS)
+    memory: str | None = None               # container memory limit ("512m"); docker only
 
 
 @dataclass
@@ -176,10 +184,14 @@ def _drive(url: str, wl: Workload, point: Point, *, duration_s: float, work_dir:
 
 def _row(point: Point, spec: ServerSpec, wl: Workload, *, started_at: str, sha: str,
          status: str, failure: str = "", outcome: LoadOutcome | None = None,
-         usage: resources.Usage | None = None, seen: dict | None = None) -> Measured:
+         usage: resources.Usage | None = None, seen: dict | None = None,
+         remote: dict | None = None) -> Measured:
+    """The row of a run. ``remote``: the engine's CPU seconds and memory peak of a
+    server on another machine, which /proc here cannot see."""
     cores = catalog.cpu_count(point.server_cpus)
     sized = catalog.sizing(spec, cores)
     o = outcome
+    server_cpu_s = remote["cpu_s"] if remote else usage.server_cpu_s if usage else 0.0
     gen_share = o.generator_share if o else None
     foreign = usage.foreign_share(o.generator_cpu_s or 0.0) if (usage and o) else None
     lim = None
@@ -203,7 +215,7 @@ def _row(point: Point, spec: ServerSpec, wl: Workload, *, started_at: str, sha: 
         schema=SCHEMA_VERSION, campaign=point.campaign, run_id=point.run_id, repeat=point.repeat,
         order=point.order, started_at=started_at, git_sha=sha, server=spec.name,
         runtime=spec.runtime, model=spec.model, workers=sized.workers, threads=sized.threads,
-        parallelism=json.dumps(seen or {}, sort_keys=True), launcher="native",
+        parallelism=json.dumps(seen or {}, sort_keys=True), launcher=point.launcher,
         workload=wl.name, target=wl.target, driver=point.load.driver,
         connections=point.load.connections if point.load.driver != "vegeta" else None,
         rate=point.load.rate if point.load.driver == "vegeta" else None,
@@ -217,12 +229,12 @@ def _row(point: Point, spec: ServerSpec, wl: Workload, *, started_at: str, sha: 
         latency_p99_ms=o.latency_p99_ms if o else None,
         latency_p999_ms=o.latency_p999_ms if o else None,
         latency_max_ms=o.latency_max_ms if o else None, latency_kind=o.latency_kind if o else "",
-        server_cpu_s=usage.server_cpu_s if usage else 0.0,
-        server_rss_peak_mib=usage.server_rss_peak_mib if usage else 0.0,
+        server_cpu_s=server_cpu_s,
+        server_rss_peak_mib=remote["mem_peak_mib"] if remote else usage.server_rss_peak_mib if usage else 0.0,
         generator_cpu_s=(o.generator_cpu_s or 0.0) if o else 0.0,
         generator_cpu_share=gen_share if gen_share is not None else 0.0,
         foreign_cpu_share=foreign if foreign is not None else 0.0,
-        cpu_us_per_request=(usage.server_cpu_s / o.requests * 1e6) if (usage and o and o.requests) else None,
+        cpu_us_per_request=(server_cpu_s / o.requests * 1e6) if (usage and o and o.requests) else None,
         limit_rps=lim.rps if lim else None, limit_kind=lim.kind if lim else "",
         efficiency=eff, bottleneck=verdict)
     return Measured(result=result, outcome=o, usage=usage, parallelism=seen or {}, limit=lim)
@@ -248,15 +260,19 @@ def run_point(point: Point, *, raw_dir: Path, spec: ServerSpec | None = None,
     sha = git_sha()
     row = lambda status, **kw: _row(point, spec, wl, started_at=started_at, sha=sha,  # noqa: E731
                                     status=status, **kw)
+    launch = servers.launcher(point.launcher)
+    docker = point.launcher == "docker"
     upstream: RunningServer | None = None
     server: RunningServer | None = None
     try:
         try:
             if wl.name == "upstream":
-                upstream = servers.start_upstream(log_dir=raw_dir, cpus=point.server_cpus)
-            server = servers.start(spec, cpus=point.server_cpus, log_dir=raw_dir,
-                                   upstream=upstream.url.split("://", 1)[1] if upstream else None,
-                                   timeout=point.timeout_s)
+                upstream = launch.start_upstream(log_dir=raw_dir, cpus=point.server_cpus)
+            # the server reaches the upstream on its own loopback (containers use the host network)
+            server = launch.start(spec, cpus=point.server_cpus, log_dir=raw_dir,
+                                  upstream=f"127.0.0.1:{urlsplit(upstream.url).port}" if upstream else None,
+                                  timeout=point.timeout_s,
+                                  **({"memory": point.memory} if point.memory else {}))
         except LaunchError as exc:
             return row("failed", failure=f"launch: {str(exc).splitlines()[0]}")
         note(f"{spec.name} ready at {server.url}")
@@ -272,6 +288,9 @@ def run_point(point: Point, *, raw_dir: Path, spec: ServerSpec | None = None,
                        warmup=True)
                 _wait_drained(server.url, spec.health)
             seen = parallelism.observe(server.pids(), url=server.url, ready_line=server.ready_line)
+            if docker:
+                seen.update(server.parallelism())     # the engine's placement, the runtime's view
+                engine_before = server.resources()
             load_set = resources.parse_cpus(point.load_cpus)
             server_set = resources.parse_cpus(point.server_cpus)
             # the generator's cores are watched only when the server is not on them too
@@ -282,6 +301,7 @@ def run_point(point: Point, *, raw_dir: Path, spec: ServerSpec | None = None,
                                  work_dir=raw_dir)
             finally:
                 usage = sampler.stop()
+            engine = _engine_usage(engine_before, server.resources()) if docker else None
         except (wrk_driver.WrkError, vegeta_driver.VegetaError, locust_driver.LocustError,
                 OSError, ValueError) as exc:
             alive = server.alive()
@@ -290,11 +310,12 @@ def run_point(point: Point, *, raw_dir: Path, spec: ServerSpec | None = None,
                 why = f"server exited with code {server.returncode} during the run; " + why
             (raw_dir / "error.txt").write_text(traceback.format_exc())
             return row("failed", failure=why)
-        _write_outcome(raw_dir, outcome, usage, seen)
+        _write_outcome(raw_dir, outcome, usage, seen, engine)
+        remote = engine if docker and not server.pids() else None
         if not server.alive():
             return row("failed", failure=f"server exited with code {server.returncode} during the run",
-                       outcome=outcome, usage=usage, seen=seen)
-        return row("ok", outcome=outcome, usage=usage, seen=seen)
+                       outcome=outcome, usage=usage, seen=seen, remote=remote)
+        return row("ok", outcome=outcome, usage=usage, seen=seen, remote=remote)
     finally:
         if server is not None:
             server.stop()
@@ -302,9 +323,18 @@ def run_point(point: Point, *, raw_dir: Path, spec: ServerSpec | None = None,
             upstream.stop()
 
 
-def _write_outcome(raw_dir: Path, outcome: LoadOutcome, usage: resources.Usage, seen: dict) -> None:
+def _engine_usage(before: dict, after: dict) -> dict:
+    """The engine's stats over the measurement: CPU seconds used, memory now and at peak."""
+    return {"cpu_s": max(0.0, after["cpu_s"] - before["cpu_s"]), "mem_mib": after["mem_mib"],
+            "mem_peak_mib": after["mem_peak_mib"], "mem_limit_mib": after["mem_limit_mib"]}
+
+
+def _write_outcome(raw_dir: Path, outcome: LoadOutcome, usage: resources.Usage, seen: dict,
+                   engine: dict | None = None) -> None:
     data = {"outcome": {k: v for k, v in outcome.__dict__.items() if k != "extra"},
             "extra": outcome.extra, "usage": usage.__dict__, "parallelism": seen}
+    if engine is not None:
+        data["engine_stats"] = engine
     (raw_dir / "outcome.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
 
 

@@ -1,7 +1,9 @@
 """Start catalog servers (and the upstream delay service they call) on loopback.
 
 The only place that turns a ServerSpec into a running process; `arena up`,
-`arena verify`, the benchmarks and the tests all come through here.
+`arena verify`, the benchmarks and the tests all come through here. Natively by
+default; ``launcher("docker")`` gives the same two calls backed by containers
+(harness/launch/docker.py), so a run picks its launcher by name.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import contextlib
 import os
 import socket
 import tempfile
+import types
 from pathlib import Path
 from typing import Iterator
 
@@ -17,6 +20,7 @@ from harness.launch.native import LaunchError, ReadyHttp, ReadyLine, RunningServ
 from harness.specs import ServerSpec
 
 UPSTREAM_BIN = catalog.BIN / "arena-upstream"
+LAUNCHERS = ("native", "docker")
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -69,3 +73,22 @@ def running(spec: ServerSpec, *, with_upstream: bool = True, **kwargs) -> Iterat
             up = stack.enter_context(start_upstream(log_dir=kwargs.get("log_dir")))
             upstream = up.url.split("://", 1)[1]
         yield stack.enter_context(start(spec, upstream=upstream, **kwargs))
+
+
+def launcher(name: str) -> types.SimpleNamespace:
+    """``start`` and ``start_upstream`` of launcher ``name`` (one of LAUNCHERS).
+
+    Both launchers take the same arguments and return servers of one shape (url,
+    pids(), alive(), returncode, stop(), ready_line); the docker one also takes
+    ``memory`` and has the engine's view (``resources()``, ``parallelism()``).
+    """
+    if name == "native":
+        def start_native(spec: ServerSpec, *, memory: str | None = None, **kwargs) -> RunningServer:
+            if memory:
+                raise LaunchError("a memory limit needs a container: use the docker launcher")
+            return start(spec, **kwargs)
+        return types.SimpleNamespace(name=name, start=start_native, start_upstream=start_upstream)
+    if name == "docker":
+        from harness.launch import docker
+        return types.SimpleNamespace(name=name, start=docker.start, start_upstream=docker.start_upstream)
+    raise ValueError(f"unknown launcher {name!r}; known: {', '.join(LAUNCHERS)}")

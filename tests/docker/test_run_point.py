@@ -1,51 +1,100 @@
-"""harness.run.run_point with the docker launcher in place of the native one:
-the docker module has the same start/start_upstream signature and returns an
-object of RunningServer's shape, so a real run produces a row. While the run
-is on, the engine's record of the container has the placement and memory
-limit asked for; afterwards nothing is left."""
+"""harness.run.run_point with ``launcher="docker"``: the path `arena run --launcher
+docker` and sweep files take. A real run produces a row that says it ran in Docker;
+while it runs, the engine's record of the container has the placement and memory
+limit asked for; the engine's stats are kept beside the row; afterwards nothing is
+left. The `arena run` command itself is run once, as a user would."""
 from __future__ import annotations
 
 import json
 import shutil
-import types
+import subprocess
+import sys
 
 import pytest
 
+from harness import catalog
 from harness.launch import docker as launcher
 from harness.specs import LoadSpec
 
 run = pytest.importorskip("harness.run")
 
 
-@pytest.mark.timeout(180)
-@pytest.mark.parametrize("server, workload", [("go", "upstream"), ("gunicorn-gthread", "hello")])
-def test_run_point_in_docker(engine, images, monkeypatch, tmp_path, server, workload):
-    if shutil.which("wrk") is None:
-        pytest.skip("wrk is not installed (make tools)")
-    seen = {}
+@pytest.fixture
+def watched(monkeypatch):
+    """The engine's record of each container the run starts, read while it runs."""
+    seen = []
+    real = launcher.start
 
     def start(spec, **kwargs):
-        started = launcher.start(spec, memory="256m", engine=engine, **kwargs)
-        seen["host_config"] = started.inspect()["HostConfig"]
-        seen["parallelism"] = started.parallelism()
+        started = real(spec, **kwargs)
+        seen.append(started.inspect()["HostConfig"])
         return started
 
-    def start_upstream(**kwargs):
-        return launcher.start_upstream(engine=engine, **kwargs)
+    monkeypatch.setattr(launcher, "start", start)
+    return seen
 
-    monkeypatch.setattr(run, "servers", types.SimpleNamespace(start=start, start_upstream=start_upstream))
+
+@pytest.mark.timeout(180)
+@pytest.mark.parametrize("server, workload", [("go", "upstream"), ("gunicorn-gthread", "hello")])
+def test_run_point_in_docker(engine, images, watched, tmp_path, server, workload):
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (make tools)")
     point = run.Point(campaign="docker-test", run_id=f"{server}.{workload}", server=server,
-                      workload=workload, io_ms=5,
+                      workload=workload, io_ms=5, launcher="docker", memory="256m",
                       load=LoadSpec(driver="wrk", connections=8, duration_s=2, warmup_s=1),
                       server_cpus="1", load_cpus="0")
     measured = run.run_point(point, raw_dir=tmp_path / "raw")
     row = measured.result
     assert row.status == "ok", row.failure
+    assert row.launcher == "docker"
     assert row.requests > 0 and row.rps > 0
     assert row.server_cpus == "1" and row.load_cpus == "0"
     assert row.server_cpu_s > 0, "the /proc sampler sees the container's processes (host pids)"
-    assert seen["host_config"]["CpusetCpus"] == "1"
-    assert seen["host_config"]["Memory"] == 256 * 2**20
-    assert seen["host_config"]["NetworkMode"] == "host"
-    assert json.loads(row.parallelism)["cpus_allowed"] == 1
-    assert seen["parallelism"]["cpuset_cpus"] == "1"
+    host_config = watched[0]
+    assert host_config["CpusetCpus"] == "1"
+    assert host_config["Memory"] == 256 * 2**20
+    assert host_config["NetworkMode"] == "host"
+    seen = json.loads(row.parallelism)
+    assert seen["cpus_allowed"] == 1 and seen["cpuset_cpus"] == "1" and seen["launcher"] == "docker"
+    assert seen["memory_limit_mib"] == 256
+    engine_stats = json.loads((tmp_path / "raw" / "outcome.json").read_text())["engine_stats"]
+    assert engine_stats["cpu_s"] > 0 and engine_stats["mem_limit_mib"] == 256
+    # the engine and /proc count the same processes' CPU over the same window
+    assert engine_stats["cpu_s"] == pytest.approx(row.server_cpu_s, rel=0.5)
+
+
+@pytest.mark.timeout(180)
+def test_arena_run_launcher_docker_stores_a_docker_row(engine, images, tmp_path):
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (make tools)")
+    out = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", "--server", "node", "--workload", "hello",
+         "--connections", "4", "--duration", "1", "--warmup", "0", "--launcher", "docker",
+         "--memory", "128m", "--campaign", "c", "--results", str(tmp_path)],
+        cwd=catalog.ROOT, capture_output=True, text=True, timeout=170)
+    assert out.returncode == 0, out.stdout + out.stderr
+    from harness import store
+    (row,) = store.read_rows(tmp_path / "c" / "runs.csv")
+    assert row["launcher"] == "docker" and row["status"] == "ok" and ".docker." in row["run_id"]
+    assert json.loads(row["parallelism"])["memory_limit_mib"] == 128
+
+
+def test_memory_without_docker_is_refused(tmp_path):
+    out = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", "--server", "go", "--workload", "hello",
+         "--connections", "4", "--memory", "128m", "--results", str(tmp_path)],
+        cwd=catalog.ROOT, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "--memory limits a container; add --launcher docker" in out.stderr
+    assert not (tmp_path / "adhoc").exists()
+
+
+def test_no_engine_is_one_clear_error_and_nothing_stored(tmp_path):
+    """Runs without an engine too: a port where nothing listens stands for a dead one."""
+    env = {"DOCKER_HOST": "tcp://127.0.0.1:9", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-m", "harness.cli", "run", "--server", "go", "--workload", "hello",
+         "--connections", "4", "--launcher", "docker", "--results", str(tmp_path)],
+        cwd=catalog.ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert "no Docker engine answers at tcp://127.0.0.1:9" in out.stderr
+    assert not (tmp_path / "adhoc").exists()
