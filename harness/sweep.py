@@ -9,6 +9,8 @@ A sweep file (TOML, in harness/sweeps/):
     warmup_s = 1                  # warm-up seconds per run (not recorded)
     server_cpus = "1"             # taskset lists: server and load generator apart
     load_cpus = "0"
+    launcher = "native"           # or "docker", or ["native", "docker"] side by side
+    # memory = "512m"             # container memory limit (docker only)
 
     [calibration]                 # /cpu: N per runtime for a target service time
     target_ms = 5.0
@@ -33,8 +35,13 @@ A sweep file (TOML, in harness/sweeps/):
     driver = "wrk"
     connections = [16]
 
-A point may also set ``servers``, ``duration_s``, ``warmup_s``, ``scenario`` and
-``locust_workers``. Unknown keys, servers, workloads and drivers, and impossible
+A point may also set ``servers``, ``duration_s``, ``warmup_s``, ``scenario``,
+``locust_workers``, and its own placement: ``server_cpus``/``load_cpus`` (a
+CPU-bound point gives the server both cores) and ``launcher``/``memory``. A
+placement or launcher other than the defaults is part of the run id
+(``go.cpu-svc.wrk.c16.s0-1.docker.r1``), so the same point can run several ways
+in one campaign; with a list of launchers each level runs in each, one after the
+other, in every repeat. Unknown keys, servers, workloads and drivers, and impossible
 values are errors naming the file, the line and the key.
 
 Order: every point that needs no saturation figure first, then the ``rate_fractions``
@@ -56,6 +63,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, TextIO
 
 from harness import catalog, store
+from harness.servers import LAUNCHERS
 from harness.measure import host as host_facts
 from harness.run import DRIVERS, Point, run_point, workload
 from harness.specs import LoadSpec, ServerSpec
@@ -66,10 +74,12 @@ SWEEPS = ROOT / "harness" / "sweeps"
 UNSTABLE_CV = 0.10   # pyperf warns at a standard deviation of 10% of the mean
 CPU_VIEWS = ("same-n", "same-service-time")
 
+_PLACEMENT_KEYS = {"server_cpus", "load_cpus", "launcher", "memory"}
 _TOP_KEYS = {"campaign", "description", "results", "servers", "repeats", "duration_s", "warmup_s",
-             "server_cpus", "load_cpus", "calibration", "points"}
+             "calibration", "points"} | _PLACEMENT_KEYS
 _POINT_KEYS = {"workload", "driver", "connections", "rates", "rate_fractions", "io_ms", "cpu_n", "cpu",
-               "servers", "duration_s", "warmup_s", "scenario", "locust_workers"}
+               "servers", "duration_s", "warmup_s", "scenario", "locust_workers"} | _PLACEMENT_KEYS
+MEMORY = re.compile(r"[1-9][0-9]*[kmg]?")   # docker's --memory sizes: 512m, 2g
 _CAL_KEYS = {"target_ms", "servers", "requests"}
 DEFAULT_CAL_SERVERS = {"python": "gunicorn-sync", "go": "go", "node": "node"}
 
@@ -96,6 +106,11 @@ class PointSpec:
     warmup_s: float = 2.0
     scenario: str = "endpoint"
     locust_workers: int = 0
+    server_cpus: str | None = "1"
+    load_cpus: str | None = "0"
+    launchers: tuple[str, ...] = ("native",)
+    memory: str | None = None
+    placed: bool = False            # the point set its own server_cpus (part of its run ids)
 
 
 @dataclass(frozen=True)
@@ -125,12 +140,15 @@ class Planned:
     connections: int | None = None
     rate: float | None = None
     fraction: float | None = None
+    launcher: str = "native"
 
     @property
     def label(self) -> str:
         level = (f"c={self.connections}" if self.connections is not None else
                  f"rate={self.rate:g}" if self.rate is not None else f"rate={self.fraction:g}xsat")
-        return f"{self.server} {self.spec.workload} {self.spec.driver} {level} r{self.repeat}"
+        where = (f" cpus={self.spec.server_cpus}" if self.spec.placed else "") + \
+            (f" {self.launcher}" if self.launcher != "native" else "")
+        return f"{self.server} {self.spec.workload} {self.spec.driver} {level}{where} r{self.repeat}"
 
 
 # --- loading and validation -------------------------------------------------------------
@@ -216,12 +234,32 @@ def load(path: str | Path, *, known_servers: dict[str, ServerSpec] | None = None
     repeats = number(data.get("repeats", 1), "repeats", minimum=1, integer=True)
     duration = number(data.get("duration_s", 10), "duration_s", strict=True)
     warmup = number(data.get("warmup_s", 2), "warmup_s")
-    cpus = {}
-    for key in ("server_cpus", "load_cpus"):
-        value = data.get(key, {"server_cpus": "1", "load_cpus": "0"}[key])
-        if value is not None and (not isinstance(value, str) or not re.fullmatch(r"[0-9,\-]+", value)):
-            fail(f"must be a taskset CPU list such as \"1\" or \"0-1\", got {value!r}", key)
-        cpus[key] = value
+    def placement(table: dict, defaults: dict, *, index=None) -> dict:
+        """server_cpus, load_cpus, launchers and memory of the top level or of a point."""
+        where = dict(table="points", index=index) if index is not None else {}
+        out = {}
+        for key in ("server_cpus", "load_cpus"):
+            value = table.get(key, defaults[key])
+            if value is not None and (not isinstance(value, str) or not re.fullmatch(r"[0-9,\-]+", value)):
+                fail(f"must be a taskset CPU list such as \"1\" or \"0-1\", got {value!r}", key, **where)
+            out[key] = value
+        value = table.get("launcher", defaults["launchers"])
+        value = [value] if isinstance(value, str) else value
+        if (not isinstance(value, (list, tuple)) or not value
+                or any(v not in LAUNCHERS for v in value) or len(set(value)) != len(value)):
+            fail(f"must be one of {', '.join(LAUNCHERS)} or a list of them, got {value!r}",
+                 "launcher", **where)
+        out["launchers"] = tuple(value)
+        memory = table.get("memory", defaults["memory"])
+        if memory is not None and (not isinstance(memory, str) or not MEMORY.fullmatch(memory)):
+            fail(f"must be a memory size such as \"512m\" or \"2g\", got {memory!r}", "memory", **where)
+        if memory is not None and "native" in out["launchers"]:
+            fail("a memory limit needs a container: set launcher = \"docker\"", "memory", **where)
+        out["memory"] = memory
+        return out
+
+    top = placement(data, {"server_cpus": "1", "load_cpus": "0", "launchers": ("native",),
+                           "memory": None})
     cal = data.get("calibration", {})
     if not isinstance(cal, dict):
         fail("must be a table", "calibration")
@@ -294,12 +332,27 @@ def load(path: str | Path, *, known_servers: dict[str, ServerSpec] | None = None
             warmup_s=number(p.get("warmup_s", warmup), "warmup_s", table="points", index=i),
             scenario=str(p.get("scenario", "endpoint")),
             locust_workers=number(p.get("locust_workers", 0), "locust_workers", table="points",
-                                  index=i, integer=True)))
+                                  index=i, integer=True),
+            placed="server_cpus" in p and p["server_cpus"] != top["server_cpus"],
+            **placement(p, top, index=i)))
     return Sweep(path=path, campaign=campaign, results=ROOT / data.get("results", "results"),
-                 servers=servers, repeats=repeats, server_cpus=cpus["server_cpus"],
-                 load_cpus=cpus["load_cpus"], points=tuple(points),
+                 servers=servers, repeats=repeats, server_cpus=top["server_cpus"],
+                 load_cpus=top["load_cpus"], points=tuple(points),
                  calibration_target_ms=float(target_ms), calibration_servers=cal_servers,
                  calibration_requests=cal_requests, description=str(data.get("description", "")))
+
+
+def with_launcher(sweep: Sweep, launcher: str) -> Sweep:
+    """The sweep with every point run by ``launcher`` (``arena sweep --launcher``)."""
+    if launcher not in LAUNCHERS:
+        raise SweepError(f"unknown launcher {launcher!r}; known: {', '.join(LAUNCHERS)}")
+    if launcher == "native" and any(p.memory for p in sweep.points):
+        raise SweepError(f"{sweep.path}: memory limits need a container; the native launcher has none")
+    return replace(sweep, points=tuple(replace(p, launchers=(launcher,)) for p in sweep.points))
+
+
+def launchers(sweep: Sweep) -> set[str]:
+    return {name for p in sweep.points for name in p.launchers}
 
 
 # --- planning -----------------------------------------------------------------------------
@@ -313,44 +366,47 @@ def _params(p: PointSpec) -> str:
     return ""
 
 
-def run_id(server: str, p: PointSpec, repeat: int, *, connections=None, rate=None, fraction=None) -> str:
+def run_id(server: str, p: PointSpec, repeat: int, *, connections=None, rate=None, fraction=None,
+           launcher: str = "native") -> str:
     level = (f"c{connections}" if connections is not None else
              f"r{rate:g}" if rate is not None else f"f{fraction:g}")
     driver = p.driver + (f"-{p.scenario}" if p.driver == "locust" else "")
-    return f"{server}.{p.workload}{_params(p)}.{driver}.{level}.r{repeat}"
+    where = (f".s{p.server_cpus.replace(',', '+')}" if p.placed else "") + \
+        (f".{launcher}" if launcher != "native" else "")
+    return f"{server}.{p.workload}{_params(p)}.{driver}.{level}{where}.r{repeat}"
 
 
 def plan(sweep: Sweep) -> list[Planned]:
-    """Every run in order: first the points that need no saturation, then the fractions."""
+    """Every run in order: first the points that need no saturation, then the fractions.
+
+    Servers named only in points (not in the top-level list) run after the top-level
+    ones, in the order they first appear.
+    """
+    everyone = list(dict.fromkeys(sweep.servers + tuple(s for p in sweep.points for s in p.servers)))
     first, second = [], []
     for repeat in range(1, sweep.repeats + 1):
-        for server in sweep.servers:
+        for server in everyone:
             for p in sweep.points:
                 if server not in p.servers:
                     continue
-                for c in p.connections:
-                    first.append(Planned(run_id(server, p, repeat, connections=c), server, p, repeat,
-                                         connections=c))
-                for r in p.rates:
-                    first.append(Planned(run_id(server, p, repeat, rate=r), server, p, repeat, rate=r))
-                for f in p.rate_fractions:
-                    second.append(Planned(run_id(server, p, repeat, fraction=f), server, p, repeat,
-                                          fraction=f))
-    # servers named only in points (not in the top-level list) still run
-    extra = [s for p in sweep.points for s in p.servers if s not in sweep.servers]
-    if extra:
-        sub = replace(sweep, servers=tuple(dict.fromkeys(extra)))
-        more = plan(sub)
-        first += [m for m in more if m.fraction is None]
-        second += [m for m in more if m.fraction is not None]
+                for level in ([{"connections": c} for c in p.connections] + [{"rate": r} for r in p.rates]
+                              + [{"fraction": f} for f in p.rate_fractions]):
+                    for launcher in p.launchers:     # side by side: same level, one after the other
+                        todo = second if "fraction" in level else first
+                        todo.append(Planned(run_id(server, p, repeat, launcher=launcher, **level),
+                                            server, p, repeat, launcher=launcher, **level))
     return first + second
 
 
-def saturation(rows: Iterable[dict], server: str, workload: str, target: str) -> float | None:
-    """The highest median rps over the closed-loop levels measured for server+target (ok rows)."""
+def saturation(rows: Iterable[dict], server: str, workload: str, target: str, *,
+               launcher: str = "native", server_cpus: str | None = None) -> float | None:
+    """The highest median rps over the closed-loop levels measured for server+target (ok rows)
+    with the same launcher and, when given, the same server CPUs."""
     by_level: dict[str, list[float]] = {}
     for r in rows:
         if (r["server"] == server and r["workload"] == workload and r["target"] == target
+                and r.get("launcher", "native") == launcher
+                and (server_cpus is None or r["server_cpus"] == server_cpus)
                 and r["status"] == "ok" and r["driver"] in ("wrk", "locust") and r["bottleneck"] != "errors"):
             by_level.setdefault(r["connections"], []).append(float(r["rps"]))
     medians = [statistics.median(v) for v in by_level.values() if v]
@@ -514,12 +570,14 @@ def run_sweep(sweep: Sweep, *, out: TextIO = sys.stderr, dry_run: bool = False,
         point = Point(campaign=sweep.campaign, run_id=item.run_id, server=item.server,
                       workload=item.spec.workload, repeat=item.repeat, order=order,
                       io_ms=item.spec.io_ms, cpu_n=n, cpu_service_s=cpu_s,
-                      server_cpus=sweep.server_cpus, load_cpus=sweep.load_cpus,
+                      server_cpus=item.spec.server_cpus, load_cpus=item.spec.load_cpus,
+                      launcher=item.launcher, memory=item.spec.memory,
                       scenario=item.spec.scenario, locust_workers=item.spec.locust_workers,
                       load=LoadSpec(driver=item.spec.driver, connections=item.connections, rate=rate,
                                     duration_s=item.spec.duration_s, warmup_s=item.spec.warmup_s))
         if item.fraction is not None:
-            sat = saturation(camp.rows(), item.server, item.spec.workload, target)
+            sat = saturation(camp.rows(), item.server, item.spec.workload, target,
+                             launcher=item.launcher, server_cpus=item.spec.server_cpus)
             if sat is None:
                 measured = _unmeasured(point, spec, "no closed-loop saturation measured for this "
                                                    "server and workload in this campaign")
