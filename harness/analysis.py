@@ -42,7 +42,8 @@ _TEXT = tuple(c for c in COLUMNS if c not in _INT + _NULLABLE_INT + _FLOAT)
 
 #: What identifies one measured point; repeats of a point differ only in repeat/order.
 POINT: tuple[str, ...] = ("campaign", "server", "runtime", "model", "workers", "threads",
-                          "workload", "target", "driver", "loop", "connections", "rate")
+                          "launcher", "cores", "workload", "target", "driver", "loop", "connections",
+                          "rate")
 
 #: Metrics aggregate() summarises by default.
 METRICS: tuple[str, ...] = ("rps", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
