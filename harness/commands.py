@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as _dt
+import signal
 import sys
 import time
 from pathlib import Path
@@ -43,7 +44,7 @@ Run a sweep file (TOML, see harness/sweeps/quick.toml): servers x workloads x lo
 points x repeats, repeats interleaved (A B C A B C). Rows are appended to
 results/CAMPAIGN/ as each run ends, with campaign.json holding the host, tool
 versions, pinning and the /cpu calibration. Ctrl-C stops the running server, keeps
-every finished row and exits 130; running the same command again resumes where it
+every finished row and exits 130 (so does SIGTERM); running the same command again resumes where it
 stopped (stored run ids are skipped). Ends with a table per workload: throughput,
 p99, efficiency against the theoretical limit, and the bottleneck."""
 
@@ -131,7 +132,17 @@ def register(sub) -> None:
     add_sweep_parser(sub)
 
 
+def stop_on_sigterm() -> None:
+    """SIGTERM (`kill`, a cancelled CI job) stops a run as Ctrl-C does: the running server
+    is stopped, every finished row kept, exit 130. Without this a TERM would leave the
+    server's process group running and skip the cleanup."""
+    def interrupt(_signum, _frame):
+        raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    stop_on_sigterm()
     driver = args.driver or ("vegeta" if args.rate else "wrk")
     if driver == "vegeta" and not args.rate:
         print("arena run: vegeta is an open loop; give --rate", file=sys.stderr)
@@ -182,6 +193,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    stop_on_sigterm()
     try:
         sw = sweep.load(args.file)
     except sweep.SweepError as exc:

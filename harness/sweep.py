@@ -415,14 +415,20 @@ def saturation(rows: Iterable[dict], server: str, workload: str, target: str, *,
 
 # --- calibration ----------------------------------------------------------------------------
 
-def _mean_latency(url: str, n: int, requests: int) -> float:
-    """Mean seconds of ``requests`` sequential GET /cpu?n=N on one keep-alive connection."""
+def _median_latency(url: str, n: int, requests: int) -> float:
+    """Median seconds of ``requests`` sequential GET /cpu?n=N on one keep-alive connection.
+
+    The median, not the mean: on a shared VM a burst of CPU steal or a neighbour's
+    process lengthens a few requests by several times, and one such burst in a mean
+    would set N (and every CPU limit of the campaign) wrong. Noise only ever adds time,
+    so the typical request is the kernel's cost.
+    """
     import http.client
     from urllib.parse import urlsplit
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    times = []
     try:
-        total = 0.0
         for _ in range(requests):
             t0 = time.perf_counter()
             conn.request("GET", f"/cpu?n={n}")
@@ -430,11 +436,11 @@ def _mean_latency(url: str, n: int, requests: int) -> float:
             resp.read()
             if resp.status != 200:
                 raise RuntimeError(f"/cpu?n={n} answered {resp.status}")
-            total += time.perf_counter() - t0
+            times.append(time.perf_counter() - t0)
             if resp.getheader("Connection", "").lower() == "close":
                 conn.close()
                 conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
-        return total / requests
+        return statistics.median(times)
     finally:
         conn.close()
 
@@ -443,18 +449,18 @@ def calibrate_runtime(spec: ServerSpec, *, target_ms: float, cpus: str | None, r
                       log_dir: Path, start_n: int = 20_000) -> dict:
     """N of the /cpu kernel that costs ``target_ms`` on this runtime, at concurrency 1.
 
-    The kernel's time is the mean latency at N minus the mean latency at N = 0 (the
+    The kernel's time is the median latency at N minus the median latency at N = 0 (the
     request's own overhead cancels); N is rescaled from the measured cost per iteration
     until the kernel time is within 10% of the target (at most 4 rounds).
     """
     from harness import servers
     with servers.start(spec, cpus=cpus, log_dir=log_dir) as server:
-        _mean_latency(server.url, 0, 5)           # warm the connection path
-        base = _mean_latency(server.url, 0, requests)
+        _median_latency(server.url, 0, 5)           # warm the connection path
+        base = _median_latency(server.url, 0, requests)
         n = start_n
         kernel = 0.0
         for _ in range(4):
-            kernel = max(_mean_latency(server.url, n, requests) - base, 1e-7)
+            kernel = max(_median_latency(server.url, n, requests) - base, 1e-7)
             if abs(kernel * 1e3 - target_ms) <= 0.1 * target_ms:
                 break
             n = max(1, min(contract.MAX_N, round(n * (target_ms / 1e3) / kernel)))
@@ -468,7 +474,7 @@ def calibrate(sweep: Sweep, runtimes: Iterable[str], log_dir: Path,
     """Calibration for each runtime (reusing ``known`` ones): {"target_ms", "method", "runtimes"}."""
     known = known or {}
     out = {"target_ms": sweep.calibration_target_ms,
-           "method": "mean latency of sequential /cpu?n=N minus /cpu?n=0 at concurrency 1, "
+           "method": "median latency of sequential /cpu?n=N minus /cpu?n=0 at concurrency 1, "
                      "server pinned to server_cpus",
            "runtimes": dict(known.get("runtimes", {}))}
     for runtime in sorted(set(runtimes)):

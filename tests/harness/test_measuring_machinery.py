@@ -223,9 +223,11 @@ def test_shipped_sweeps_load():
 
 
 @pytest.mark.timeout(180)
-def test_ctrl_c_mid_sweep_then_rerun_resumes_without_duplicates(tmp_path, monkeypatch):
-    """SIGINT to a real `arena sweep` process in its second run: exit 130, the first
-    row kept, the server of the interrupted run stopped; the rerun adds the rest, once."""
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_mid_sweep_then_rerun_resumes_without_duplicates(tmp_path, monkeypatch, sig):
+    """SIGINT (or SIGTERM) to a real `arena sweep` process in its second run: exit 130,
+    the first row kept, the server of the interrupted run stopped; the rerun adds the
+    rest, once."""
     path = _sweep_file(tmp_path, f"""
         campaign = "resume"
         results = "{tmp_path / 'results'}"
@@ -261,7 +263,7 @@ def test_ctrl_c_mid_sweep_then_rerun_resumes_without_duplicates(tmp_path, monkey
             break
         time.sleep(0.1)
     time.sleep(1.0)                             # into the second run
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     output = proc.communicate(timeout=60)[0].decode()
     assert proc.returncode == 130, output
     assert "resume" in output
