@@ -11,7 +11,8 @@
   ``raw_dir/<server>.docker.log``), removed afterwards.
 - It is verified against the workload contract first; a server that fails gives a
   row with status ``not-verified`` and nothing is measured.
-- A warm-up (the same driver and load, not recorded; wrk for locust) precedes the
+- A warm-up (the same driver and load, not recorded; wrk for locust, and wrk at a
+  few connections for vegeta, so an overloaded point queues nothing) precedes the
   measurement. The effective parallelism is read back after warm-up.
 - While the driver runs pinned to ``load_cpus``, /proc is sampled for the server
   tree's CPU and RSS and the machine's busy time. A container's processes are
@@ -52,6 +53,7 @@ ECHO_BYTES = 1024
 # wrk's per-request timeout: long enough that a queue behind few workers (gunicorn sync
 # at 256 connections and 50 ms waits queues for seconds) is measured, not cut into errors
 WRK_TIMEOUT_S = 10
+WARMUP_CONNECTIONS = 4      # an open-loop point's warm-up (see _drive)
 
 
 @dataclass(frozen=True)
@@ -142,15 +144,22 @@ def _wait_drained(url: str, path: str, timeout: float = 60.0) -> None:
 
 def _drive(url: str, wl: Workload, point: Point, *, duration_s: float, work_dir: Path | None,
            warmup: bool = False) -> LoadOutcome:
-    """Run the point's driver once for ``duration_s`` (a warm-up of locust runs uses wrk)."""
+    """Run the point's driver once for ``duration_s``.
+
+    A warm-up of a locust point uses wrk at its users; of a vegeta point, wrk at
+    WARMUP_CONNECTIONS (GET workloads): offered at the point's rate, a warm-up would
+    leave a server past its capacity with seconds of queued requests to work off
+    first (a 20 req/s server offered 4,000/s for 1 s), while a few closed-loop
+    connections warm the same code path and queue nothing.
+    """
     load = point.load
     cpus = point.load_cpus
     ncpu = wrk_driver.count_cpus(cpus)
-    driver = "wrk" if warmup and load.driver == "locust" else load.driver
+    driver = "wrk" if warmup and load.driver != "wrk" and wl.method == "GET" else load.driver
     if driver == "wrk":
         if wl.method != "GET":
             raise ValueError(f"wrk drives GET only; {wl.name} needs vegeta")
-        conns = load.connections or 1
+        conns = WARMUP_CONNECTIONS if warmup and load.driver == "vegeta" else load.connections or 1
         threads = max(1, min(ncpu, conns))
         r = wrk_driver.run_wrk(url + wl.target, connections=conns, threads=threads,
                                duration_s=max(1, round(duration_s)), cpus=cpus, work_dir=work_dir,

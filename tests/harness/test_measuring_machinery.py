@@ -7,6 +7,7 @@ is, only that what was measured is reported as it happened.
 """
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -280,3 +281,22 @@ def test_ctrl_c_mid_sweep_then_rerun_resumes_without_duplicates(tmp_path, monkey
     ids = [r["run_id"] for r in store.read_rows(runs)]
     assert len(ids) == len(set(ids)) == 3
     assert ids[:len(first)] == first            # nothing already written was lost or rewritten
+
+
+@needs_vegeta
+@pytest.mark.timeout(90)
+def test_an_open_loop_point_warms_up_closed_loop_at_a_few_connections(tmp_path, monkeypatch):
+    """Warmed up at its own rate, an overloaded open-loop point would first work off the
+    warm-up's queue; the harness warms it with wrk at WARMUP_CONNECTIONS instead."""
+    from harness import run as run_mod
+    spec = fixture_spec("fx-warm", "--delay-ms", "2")
+    _catalog_with_fixtures(monkeypatch, {"fx-warm": spec})
+    point = Point(campaign="c", run_id="fx-warm.hello.vegeta.r50", server="fx-warm", workload="hello",
+                  load=LoadSpec(driver="vegeta", rate=50, duration_s=1, warmup_s=1))
+    measured = run_point(point, raw_dir=tmp_path / "raw", spec=spec)
+    assert measured.result.status == "ok", measured.result.failure
+    warm = tmp_path / "raw" / "warmup"
+    assert (warm / "wrk-stdout.txt").exists() and not (warm / "results.gob").exists()
+    report = json.loads((warm / "wrk-report.json").read_text())
+    assert report["connections"] == run_mod.WARMUP_CONNECTIONS
+    assert (tmp_path / "raw" / "results.gob").exists()         # the measurement itself is vegeta's
