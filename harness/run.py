@@ -54,6 +54,10 @@ ECHO_BYTES = 1024
 # at 256 connections and 50 ms waits queues for seconds) is measured, not cut into errors
 WRK_TIMEOUT_S = 10
 WARMUP_CONNECTIONS = 4      # an open-loop point's warm-up (see _drive)
+# vegeta's per-request timeout: a request of a fixed-rate schedule still unanswered
+# after 3 s (60x the 50 ms wait) is one the server has fallen behind on; waiting longer
+# only lengthens every run past a model's knee
+VEGETA_TIMEOUT_S = 3.0
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,7 @@ def _drive(url: str, wl: Workload, point: Point, *, duration_s: float, work_dir:
         return vegeta_driver.run_vegeta(url + wl.target, rate=max(1, round(load.rate)),
                                         duration_s=duration_s, method=wl.method, body=wl.body,
                                         cpus=cpus, work_dir=work_dir,
-                                        timeout_s=max(5.0, wl.wait_s * 10 + 5))
+                                        timeout_s=max(VEGETA_TIMEOUT_S, wl.wait_s * 10 + 2))
     if driver == "locust":
         return locust_driver.run_locust(url, scenario=point.scenario, users=load.connections or 1,
                                         duration_s=max(1, round(duration_s)),
