@@ -76,23 +76,40 @@ class Verdict:
 
 # --- reading the points a claim needs ---------------------------------------------------------
 
+def comparable(runs: pd.DataFrame) -> pd.DataFrame:
+    """The rows a claim compares: one launcher (native where there are native rows), and
+    per workload one target, the one measured for the most runtimes (a /cpu?n=N shared
+    by every runtime is the same work; N calibrated per runtime is not raw speed)."""
+    if runs.empty:
+        return runs
+    if (runs["launcher"] == "native").any():
+        runs = runs[runs["launcher"] == "native"]
+    keep = []
+    for _, rows in runs.groupby("workload", sort=False):
+        reach = rows.groupby("target").agg(runtimes=("runtime", "nunique"), servers=("server", "nunique"))
+        target = reach.sort_values(["runtimes", "servers"], ascending=False).index[0]
+        keep.append(rows[rows["target"] == target])
+    return pd.concat(keep)
+
+
 class _Points:
     """Medians of repeats at the highest closed-loop concurrency, per workload and server."""
 
     def __init__(self, runs: pd.DataFrame):
-        self.runs = runs
-        closed = analysis.select(runs, loop="closed", usable=None)
+        self.runs = comparable(runs)
+        closed = analysis.select(self.runs, loop="closed", usable=None)
         self.agg = analysis.aggregate(closed) if not closed.empty else pd.DataFrame()
 
     def top(self, workload: str) -> pd.DataFrame:
-        """One row per server: its point at the most connections measured for ``workload``."""
+        """One row per server: its point at the most connections measured for ``workload``,
+        on the most cores where it ran on several."""
         if self.agg.empty:
             return self.agg
         rows = self.agg[self.agg["workload"] == workload]
         if rows.empty:
             return rows
-        top = rows["connections"] == rows.groupby("server")["connections"].transform("max")
-        return rows[top].set_index("server", drop=False)
+        top = rows.sort_values(["connections", "cores"]).groupby("server").tail(1)
+        return top.set_index("server", drop=False)
 
     def ids(self, workload: str, servers) -> tuple[str, ...]:
         top = self.top(workload)
@@ -100,9 +117,11 @@ class _Points:
         for server in servers:
             if server not in top.index:
                 continue
-            c = top.loc[server, "connections"]
+            point = top.loc[server]
             sel = self.runs[(self.runs["server"] == server) & (self.runs["workload"] == workload)
-                            & (self.runs["connections"] == c)]
+                            & (self.runs["loop"] == "closed")
+                            & (self.runs["connections"] == point["connections"])
+                            & (self.runs["cores"] == point["cores"])]
             out += list(sel["run_id"])
         return tuple(out)
 
@@ -193,7 +212,7 @@ def claim_node(p: _Points) -> Verdict:
     node_io, node_cpu = _pick(io, single(io)), _pick(cpu, single(cpu))
     if node_io is None or node_cpu is None:
         return _not_tested(2, "a one-process Node server on both io and cpu")
-    cores = _cores(p.runs, node_cpu["server"], CPU)
+    cores = int(node_cpu["cores"]) if pd.notna(node_cpu["cores"]) else None
     one_core = 1 / cores + ONE_CORE_SLACK if cores else None
     io_well = io_efficiency(node_io) >= SERVES_WELL
     busy = node_cpu["core_utilisation_median"]
@@ -223,11 +242,6 @@ def claim_node(p: _Points) -> Verdict:
         run_ids=p.ids(IO, [node_io["server"]]) + p.ids(CPU, [node_cpu["server"]]
                                                       + ([cluster["server"]] if cluster is not None else [])),
     )
-
-
-def _cores(runs: pd.DataFrame, server: str, workload: str) -> int | None:
-    sel = runs[(runs["server"] == server) & (runs["workload"] == workload)]["cores"].dropna()
-    return int(sel.iloc[0]) if not sel.empty else None
 
 
 def claim_python_workers(p: _Points) -> Verdict:

@@ -1,4 +1,5 @@
 """The claims check on the fixture: the verdicts it must give, and what makes them flip."""
+import pandas as pd
 import pytest
 
 from harness import analysis, claims
@@ -53,3 +54,22 @@ def test_markdown_table(runs):
     table = claims.markdown_table(claims.check(runs))
     assert table.count("\n") == 6
     assert "**depends**" in table
+
+
+def test_docker_rows_and_other_placements_do_not_change_the_verdicts(runs):
+    """A campaign may also hold the same points in Docker, CPU work on fewer cores and
+    CPU work with N calibrated per runtime: claims compare native rows, the most cores,
+    and the /cpu target every runtime shares."""
+    docker = runs.assign(launcher="docker", rps=runs["rps"] * 0.01,
+                         run_id=runs["run_id"] + ".docker")
+    cpu = runs[runs["workload"] == "cpu"]
+    one_core = cpu.assign(cores=1, server_cpus="1", rps=cpu["rps"] * 0.01,
+                          run_id=cpu["run_id"] + ".s1")
+    calibrated = cpu.assign(target=cpu["runtime"].map({"python": "/cpu?n=30000", "go": "/cpu?n=3000000",
+                                                       "node": "/cpu?n=3500000"}),
+                            rps=cpu["rps"] * 0.01, run_id=cpu["run_id"] + ".svc")
+    mixed = pd.concat([runs, docker, one_core, calibrated], ignore_index=True)
+    got = claims.check(mixed)
+    assert {v.number: v.verdict for v in got} == EXPECTED
+    used = {i for v in got for i in v.run_ids}
+    assert used <= set(runs["run_id"])
