@@ -25,6 +25,9 @@ from harness.specs import SCHEMA_VERSION, RunResult
 
 RUNS_FILE = "runs.csv"
 CAMPAIGN_FILE = "campaign.json"
+RESULTS = Path(__file__).resolve().parents[1] / "results"
+# The one place that names the campaign docs/, the README and the notebooks show.
+PUBLISHED_FILE = RESULTS / "published.txt"
 
 #: Every column of a schema-1 row, in the order the store writes them.
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunResult))
@@ -75,6 +78,23 @@ class Campaign:
 
 
 # --- loading -------------------------------------------------------------------
+
+def published(pointer: Path = PUBLISHED_FILE) -> Path:
+    """The published campaign's directory: the name on the first line of
+    results/published.txt that is not blank or a ``#`` comment."""
+    try:
+        lines = pointer.read_text().splitlines()
+    except OSError as exc:
+        raise CampaignError(f"{pointer}: cannot read the published campaign's name: "
+                            f"{exc.strerror or exc}") from None
+    names = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+    if not names:
+        raise CampaignError(f"{pointer}: names no campaign (one line: a directory under results/)")
+    path = pointer.parent / names[0]
+    if not (path / RUNS_FILE).exists():
+        raise CampaignError(f"{pointer}: names {names[0]!r}, but {path / RUNS_FILE} does not exist")
+    return path
+
 
 def _campaign_dir(path: str | Path) -> Path:
     path = Path(path)
