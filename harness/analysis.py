@@ -263,7 +263,7 @@ def _as_set(value) -> set | None:
 
 
 def select(runs: pd.DataFrame, *, server=None, model=None, runtime=None, workload=None,
-           loop=None, driver=None, usable: bool | None = None) -> pd.DataFrame:
+           loop=None, driver=None, launcher=None, usable: bool | None = None) -> pd.DataFrame:
     """Rows matching every given filter; each filter takes one value or several.
 
     ``usable=True`` keeps only runs that stand as the server's number (status ok,
@@ -271,7 +271,8 @@ def select(runs: pd.DataFrame, *, server=None, model=None, runtime=None, workloa
     """
     mask = pd.Series(True, index=runs.index)
     for column, wanted in (("server", server), ("model", model), ("runtime", runtime),
-                           ("workload", workload), ("loop", loop), ("driver", driver)):
+                           ("workload", workload), ("loop", loop), ("driver", driver),
+                           ("launcher", launcher)):
         values = _as_set(wanted)
         if values is not None:
             mask &= runs[column].isin(values)
@@ -335,15 +336,18 @@ def unstable(runs: pd.DataFrame, metric: str = "rps", threshold: float = UNSTABL
 
 # --- comparing two campaigns ----------------------------------------------------------
 
-def compare(before: pd.DataFrame, after: pd.DataFrame, metric: str = "rps") -> pd.DataFrame:
+def compare(before: pd.DataFrame, after: pd.DataFrame, metric: str = "rps", *,
+            ignore: Iterable[str] = ("campaign",)) -> pd.DataFrame:
     """Each point measured in both: medians, ratio after/before, and whether it moved.
 
-    ``moved`` is True when the two ranges of repeats do not overlap, so a change
-    inside run-to-run noise is not reported as one.
+    Points are matched on POINT less ``ignore`` (two campaigns: the campaign; two
+    launchers in one campaign: ``ignore=("campaign", "launcher")``). ``moved`` is True
+    when the two ranges of repeats do not overlap, so a change inside run-to-run noise
+    is not reported as one.
     """
-    key = [k for k in POINT if k != "campaign"]
-    a = aggregate(before, [metric]).set_index(key)
-    b = aggregate(after, [metric]).set_index(key)
+    key = [k for k in POINT if k not in set(ignore)]
+    a = aggregate(before, [metric], by=key).set_index(key)
+    b = aggregate(after, [metric], by=key).set_index(key)
     both = a.add_suffix("_before").join(b.add_suffix("_after"), how="inner")
     if both.empty:
         raise CampaignError("the two campaigns share no measured point (same server, workload, "
@@ -355,6 +359,26 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, metric: str = "rps") -> p
     out["moved"] = ((both[f"{metric}_min_after"] > both[f"{metric}_max_before"])
                     | (both[f"{metric}_max_after"] < both[f"{metric}_min_before"]))
     return out.reset_index()
+
+
+def one_launcher(runs: pd.DataFrame) -> pd.DataFrame:
+    """The rows charts and claims draw on: native where the campaign has native rows,
+    else all (a campaign run wholly in Docker). Both launchers side by side are the
+    business of :func:`launchers_side_by_side`."""
+    native = runs["launcher"] == "native"
+    return runs[native] if native.any() else runs
+
+
+def launchers_side_by_side(runs: pd.DataFrame, metric: str = "rps") -> pd.DataFrame:
+    """Points measured both natively and in Docker in one campaign: :func:`compare` with
+    native as before and docker as after (empty when the campaign has one launcher)."""
+    native, docker = select(runs, launcher="native"), select(runs, launcher="docker")
+    if native.empty or docker.empty:
+        return pd.DataFrame()
+    try:
+        return compare(native, docker, metric, ignore=("campaign", "launcher"))
+    except CampaignError:
+        return pd.DataFrame()
 
 
 # --- small helpers shared by plots, claims and report ---------------------------------------

@@ -82,8 +82,7 @@ def comparable(runs: pd.DataFrame) -> pd.DataFrame:
     by every runtime is the same work; N calibrated per runtime is not raw speed)."""
     if runs.empty:
         return runs
-    if (runs["launcher"] == "native").any():
-        runs = runs[runs["launcher"] == "native"]
+    runs = analysis.one_launcher(runs)
     keep = []
     for _, rows in runs.groupby("workload", sort=False):
         reach = rows.groupby("target").agg(runtimes=("runtime", "nunique"), servers=("server", "nunique"))

@@ -494,9 +494,10 @@ def all_charts(runs: pd.DataFrame, directory: str | Path) -> dict[str, list[Path
     """Every chart the rows allow, saved under ``directory``; name -> [png, svg].
 
     A chart the campaign has no rows for (say, no open-loop runs) is skipped,
-    not drawn empty.
+    not drawn empty. Charts show one launcher (analysis.one_launcher).
     """
     out: dict[str, list[Path]] = {}
+    runs = analysis.one_launcher(runs)
     workloads = list(dict.fromkeys(runs["workload"]))
 
     def attempt(name: str, make) -> None:
