@@ -18,6 +18,7 @@ help:
 	@echo "make bench-full    the full sweep (harness/sweeps/full.toml)"
 	@echo "make report CAMPAIGN=NAME / make docs   reports and published charts from results/"
 	@echo "make docker        container images (make docker-engine / docker-base without a registry)"
+	@echo "make bench-docker  the same points natively and in Docker, side by side, then a report"
 	@echo "make test          the test suite (installs what it needs)"
 	@echo "make bench-server  pyserver vs gunicorn, side by side (wrk)"
 	@echo "make serve MODE=threaded|forked|async APP=module:callable [BIND=host:port] [ARGS=...]"

@@ -9,6 +9,8 @@
 #                       then docker import), for machines that cannot pull.
 #   make docker         every image (python, go, node, upstream), tagged by the
 #                       content hash of its build context, as the launcher does.
+#   make bench-docker   harness/sweeps/docker.toml: the same points natively and in
+#                       Docker, side by side in one campaign, then its report.
 #
 # With a registry none of this is needed: `docker compose -f docker/compose.yaml
 # build` uses the public images (python:3.11-slim, golang:1.26, node:20-slim,
@@ -24,7 +26,7 @@ DEBIAN_MIRROR ?= http://deb.debian.org/debian
 GO_VERSION    ?= 1.26.8
 NODE_VERSION  ?= 20.20.2
 
-.PHONY: docker-engine docker-base docker docker-test docker-test-prep
+.PHONY: docker-engine docker-base docker docker-test docker-test-prep bench-docker
 
 docker-engine:
 	@if $(DOCKER) version >/dev/null 2>&1; then \
@@ -90,6 +92,12 @@ docker-base: docker-engine
 docker: docker-engine venv
 	@if [ "$(ARENA_DOCKER_BASE)" != public ]; then $(MAKE) --no-print-directory docker-base; fi
 	$(PY) -m harness.launch.docker build --all
+
+DOCKER_CAMPAIGN ?= docker-vs-native-$(shell date +%Y%m%d)
+.SECONDEXPANSION:
+bench-docker: docker tools loadtools $$(BENCH_DEPS)
+	$(VENV)/bin/arena sweep harness/sweeps/docker.toml --campaign $(DOCKER_CAMPAIGN) $(SWEEP_ARGS)
+	$(VENV)/bin/arena report $(DOCKER_CAMPAIGN)
 
 # tests/docker alone (an engine is required; base images are made if possible).
 docker-test: venv
