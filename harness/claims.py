@@ -78,16 +78,17 @@ class Verdict:
 
 def comparable(runs: pd.DataFrame) -> pd.DataFrame:
     """The rows a claim compares: one launcher (native where there are native rows), and
-    per workload one target, the one measured for the most runtimes (a /cpu?n=N shared
-    by every runtime is the same work; N calibrated per runtime is not raw speed)."""
+    per workload the target measured for the most runtimes: a /cpu?n=N shared by every
+    runtime is the same work. Where no target is shared (N calibrated per runtime to
+    one service time) every runtime keeps its own, which compares models, not speed."""
     if runs.empty:
         return runs
     runs = analysis.one_launcher(runs)
     keep = []
     for _, rows in runs.groupby("workload", sort=False):
         reach = rows.groupby("target").agg(runtimes=("runtime", "nunique"), servers=("server", "nunique"))
-        target = reach.sort_values(["runtimes", "servers"], ascending=False).index[0]
-        keep.append(rows[rows["target"] == target])
+        reach = reach.sort_values(["runtimes", "servers"], ascending=False)
+        keep.append(rows if reach["runtimes"].iloc[0] == 1 else rows[rows["target"] == reach.index[0]])
     return pd.concat(keep)
 
 
@@ -343,10 +344,13 @@ def claim_python_io(p: _Points) -> Verdict:
 
 
 def claim_python_slowest(p: _Points) -> Verdict:
-    results, evidence, labels, ids, flips_parts = {}, [], [], [], []
+    results, evidence, labels, ids, flips_parts, skipped = {}, [], [], [], [], []
     for workload in RAW_WORKLOADS:
         top = p.top(workload)
         if top.empty:
+            continue
+        if top["target"].nunique() > 1:     # N calibrated per runtime: equal work by design
+            skipped.append(workload)
             continue
         best = {rt: _pick(top, top["runtime"] == rt) for rt in ("python", "node", "go")}
         if any(v is None for v in best.values()):
@@ -364,12 +368,15 @@ def claim_python_slowest(p: _Points) -> Verdict:
         ids += list(p.ids(workload, [r["server"] for r in best.values()]))
         flips_parts.append(f"{workload}: best Python is at {ratio:.2f}x the slower rival")
     if not results:
-        return _not_tested(5, "Python, Node and Go servers on /hello or /cpu (closed loop)")
+        return _not_tested(5, "Python, Node and Go servers on /hello or on one /cpu?n=N for all "
+                              "(closed loop)")
     slowest = [w for w, s in results.items() if s]
     verdict = (SUPPORTED if len(slowest) == len(results) else
                NOT_SUPPORTED if not slowest else DEPENDS)
     why = ("Python is slowest on " + (", ".join(slowest) or "none")
-           + " of the raw-speed workloads measured (" + ", ".join(results) + ").")
+           + " of the raw-speed workloads measured (" + ", ".join(results) + ")"
+           + (f"; {', '.join(skipped)} left out: its N was calibrated per runtime to one service "
+              "time, so it measures models, not speed" if skipped else "") + ".")
     flips = (f"Flips on a workload when the fastest Python server comes within {TIE:.0%} of the slower "
              f"of Go and Node: " + "; ".join(flips_parts) + ". A server whose HTTP core is native code "
              "(granian's is Rust) can lift Python's /hello; CPU work in Python code cannot.")

@@ -73,3 +73,14 @@ def test_docker_rows_and_other_placements_do_not_change_the_verdicts(runs):
     assert {v.number: v.verdict for v in got} == EXPECTED
     used = {i for v in got for i in v.run_ids}
     assert used <= set(runs["run_id"])
+
+
+def test_cpu_calibrated_per_runtime_compares_models_not_speed(runs):
+    """With /cpu's N calibrated per runtime (one target each, the quick sweep's view), the
+    model claims still read the CPU rows, and claim 5 leaves CPU out as raw speed."""
+    n = {"python": "/cpu?n=30000", "go": "/cpu?n=3000000", "node": "/cpu?n=3500000"}
+    calibrated = runs.assign(target=runs["target"].where(runs["workload"] != "cpu",
+                                                         runs["runtime"].map(n)))
+    got = {v.number: v for v in claims.check(calibrated)}
+    assert got[1].verdict != claims.NOT_TESTED and got[2].verdict != claims.NOT_TESTED
+    assert "cpu left out" in got[5].why and "(hello)" in got[5].why
