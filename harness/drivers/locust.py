@@ -23,16 +23,14 @@ from __future__ import annotations
 import csv
 import io
 import os
-import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 from typing import Sequence
 
+from harness.drivers.bounded import kill_groups, wait_bounded
 from harness.drivers.outcome import LoadOutcome
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -175,7 +173,6 @@ def run_locust(host: str, *, scenario: str, users: int, duration_s: int, workers
         env["ARENA_TARGET"] = target
     port = _free_port() if workers else None
     procs: list[subprocess.Popen] = []
-    usage_cpu = 0.0
     try:
         argv = build_argv(locustfile=locustfile, host=host, users=users, duration_s=duration_s,
                           prefix=prefix, workers=workers, master_port=port, locust=locust,
@@ -190,40 +187,10 @@ def run_locust(host: str, *, scenario: str, users: int, duration_s: int, workers
                 worker_argv(locustfile=locustfile, master_port=port, locust=locust, cpus=cpus),
                 stdin=subprocess.DEVNULL, stdout=wlog, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
                 start_new_session=True))
-        deadline = time.monotonic() + duration_s + grace_s
-        killed = threading.Event()
-
-        def kill_all() -> None:
-            killed.set()
-            for p in procs:
-                try:
-                    os.killpg(p.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-
-        timer = threading.Timer(max(0.0, deadline - time.monotonic()), kill_all)
-        timer.daemon = True
-        timer.start()
-        t0 = time.monotonic()
-        try:
-            for p in procs:   # master first: it ends the test and tells workers to quit
-                _pid, status, ru = os.wait4(p.pid, 0)
-                p.returncode = os.waitstatus_to_exitcode(status)
-                usage_cpu += ru.ru_utime + ru.ru_stime
-        except BaseException:
-            kill_all()
-            for p in procs:
-                try:
-                    os.wait4(p.pid, 0)
-                except ChildProcessError:
-                    pass
-                p.returncode = p.returncode if p.returncode is not None else -9
-            raise
-        finally:
-            timer.cancel()
-        wall = time.monotonic() - t0
+        # master first: it ends the test and tells the workers to quit
+        done = wait_bounded(procs, duration_s + grace_s)
         tail = (wd / "locust-master.log").read_text(errors="replace")[-2000:]
-        if killed.is_set():
+        if done.killed:
             raise LocustError(f"locust did not finish within {duration_s + grace_s:g} s and was killed\n{tail}")
         if procs[0].returncode != 0:
             raise LocustError(f"locust exited with {procs[0].returncode}: {' '.join(argv)}\n{tail}")
@@ -235,18 +202,15 @@ def run_locust(host: str, *, scenario: str, users: int, duration_s: int, workers
         failures = parse_failures(fail_path.read_text()) if fail_path.exists() else \
             {"connect": 0, "read": 0, "write": 0, "timeout": 0, "status": 0}
         outcome = summarise(stats, failures, duration_s=float(duration_s),
-                            generator_cpu_s=usage_cpu,
+                            generator_cpu_s=done.cpu_s,
                             generator_cpus=generator_cpus or count_cpus(cpus), users=users,
                             workers=workers, scenario=Path(locustfile).stem)
-        outcome.extra.update({"argv": " ".join(argv), "wall_s": wall})
+        outcome.extra.update({"argv": " ".join(argv), "wall_s": done.wall_s})
         return outcome
     finally:
+        kill_groups(procs)             # a failure between two starts leaves none running
         for p in procs:
             if p.returncode is None:
-                try:
-                    os.killpg(p.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
                 try:
                     p.wait(timeout=5)
                 except subprocess.TimeoutExpired:

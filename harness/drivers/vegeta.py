@@ -30,15 +30,13 @@ import csv
 import io
 import json
 import os
-import signal
 import subprocess
 import tempfile
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
+from harness.drivers.bounded import wait_bounded
 from harness.drivers.outcome import LoadOutcome, percentile
 from harness.measure.host import tool
 
@@ -205,30 +203,9 @@ def run_vegeta(url: str, *, rate: int, duration_s: float, timeout_s: float = DEF
         with open(wd / "attack-stderr.txt", "wb") as err:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                     stderr=err, start_new_session=True)
-            killed = threading.Event()
-
-            def watchdog() -> None:
-                killed.set()
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-
-            timer = threading.Timer(limit, watchdog)
-            timer.daemon = True
-            timer.start()
-            try:
-                _pid, status, usage = os.wait4(proc.pid, 0)
-            except BaseException:
-                watchdog()
-                os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                raise
-            finally:
-                timer.cancel()
-            proc.returncode = os.waitstatus_to_exitcode(status)
+            done = wait_bounded([proc], limit)
         stderr = (wd / "attack-stderr.txt").read_text(errors="replace")
-        if killed.is_set():
+        if done.killed:
             raise VegetaError(f"vegeta attack did not finish within {limit:g} s and was killed")
         if proc.returncode != 0:
             raise VegetaError(f"vegeta attack exited with {proc.returncode}: {' '.join(argv)}\n{stderr[-2000:]}")
@@ -241,9 +218,8 @@ def run_vegeta(url: str, *, rate: int, duration_s: float, timeout_s: float = DEF
                                 text=True, timeout=60)
         if report.returncode == 0:
             (wd / "report.json").write_text(report.stdout)
-        cpu = usage.ru_utime + usage.ru_stime
         outcome = summarise(parse_csv(encoded.stdout), rate=rate, duration_s=duration_s,
-                            generator_cpu_s=cpu,
+                            generator_cpu_s=done.cpu_s,
                             generator_cpus=generator_cpus or count_cpus(cpus))
         try:
             outcome.extra["vegeta_report"] = json.loads(report.stdout) if report.returncode == 0 else None

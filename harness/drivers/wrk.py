@@ -27,14 +27,13 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import tempfile
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
+
+from harness.drivers.bounded import wait_bounded
 
 REPORT_SCRIPT = Path(__file__).with_name("wrk_report.lua")
 PERCENTILES = ("p50", "p75", "p90", "p99", "p99_9", "p99_99")
@@ -322,40 +321,18 @@ def run_wrk(
     out_json.unlink(missing_ok=True)
     env = dict(os.environ, ARENA_WRK_OUT=str(out_json), ARENA_WRK_CONNECTIONS=str(connections))
     try:
+        limit = duration_s + timeout_s + grace_s
         with open(wd / "wrk-stdout.txt", "wb") as so, open(wd / "wrk-stderr.txt", "wb") as se:
-            t0 = time.monotonic()
             try:
                 proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=so, stderr=se, env=env,
                                         start_new_session=True)
             except OSError as e:
                 raise WrkError(f"cannot start {' '.join(argv)}: {e}") from e
-            killed = threading.Event()
-
-            def watchdog() -> None:
-                killed.set()
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-
-            timer = threading.Timer(duration_s + timeout_s + grace_s, watchdog)
-            timer.daemon = True
-            timer.start()
-            try:
-                _pid, status, ru = os.wait4(proc.pid, 0)
-            except BaseException:  # interrupted: never leave wrk running
-                watchdog()
-                os.wait4(proc.pid, 0)
-                proc.returncode = -9
-                raise
-            finally:
-                timer.cancel()
-            wall = time.monotonic() - t0
-            proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, tell Popen
+            done = wait_bounded([proc], limit)
         stdout = (wd / "wrk-stdout.txt").read_text(errors="replace")
         stderr = (wd / "wrk-stderr.txt").read_text(errors="replace")
-        if killed.is_set():
-            raise WrkError(f"wrk did not finish within {duration_s + timeout_s + grace_s:g} s and was killed: "
+        if done.killed:
+            raise WrkError(f"wrk did not finish within {limit:g} s and was killed: "
                            f"{' '.join(argv)}\n{stderr[-2000:]}")
         if proc.returncode != 0:
             raise WrkError(f"wrk exited with {proc.returncode}: {' '.join(argv)}\n"
@@ -365,8 +342,8 @@ def run_wrk(
                            f"stderr: {stderr[-2000:]}\nstdout: {stdout[-2000:]}")
         return parse_report(
             out_json.read_text(), argv=argv, url=url, threads=threads, connections=connections,
-            duration_s=duration_s, timeout_s=timeout_s, wrk_user_s=ru.ru_utime, wrk_sys_s=ru.ru_stime,
-            wrk_cpus=count_cpus(cpus), wall_s=wall,
+            duration_s=duration_s, timeout_s=timeout_s, wrk_user_s=done.user_s, wrk_sys_s=done.sys_s,
+            wrk_cpus=count_cpus(cpus), wall_s=done.wall_s,
         )
     finally:
         if tmp is not None:
