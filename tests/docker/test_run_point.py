@@ -98,3 +98,48 @@ def test_no_engine_is_one_clear_error_and_nothing_stored(tmp_path):
     assert out.returncode == 2, out.stdout + out.stderr
     assert "no Docker engine answers at tcp://127.0.0.1:9" in out.stderr
     assert not (tmp_path / "adhoc").exists()
+
+
+@pytest.mark.timeout(240)
+def test_a_docker_sweep_stores_rows_and_ctrl_c_leaves_no_container(engine, images, tmp_path):
+    """`launcher = "docker"` in a sweep file: the first run stores a docker row; SIGINT in
+    the second stops and removes its container, keeps the row, and exits 130."""
+    import signal
+    import textwrap
+    import time
+
+    from harness import store
+    if shutil.which("wrk") is None:
+        pytest.skip("wrk is not installed (make tools)")
+    sweep_file = tmp_path / "d.toml"
+    sweep_file.write_text(textwrap.dedent(f"""
+        campaign = "dsweep"
+        results = "{tmp_path / 'results'}"
+        servers = ["go"]
+        launcher = "docker"
+        memory = "128m"
+        warmup_s = 0
+        [[points]]
+        workload = "hello"
+        connections = [4]
+        duration_s = 1
+        [[points]]
+        workload = "json"
+        connections = [4]
+        duration_s = 60
+    """))
+    runs = tmp_path / "results" / "dsweep" / "runs.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "harness.cli", "sweep", str(sweep_file)],
+                            cwd=catalog.ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 150
+    while time.monotonic() < deadline:      # the first row, then the second run's container
+        if runs.exists() and store.read_rows(runs) and launcher.leftovers(engine):
+            break
+        time.sleep(0.2)
+    time.sleep(1.0)
+    proc.send_signal(signal.SIGINT)
+    output = proc.communicate(timeout=60)[0].decode()
+    assert proc.returncode == 130, output
+    (row,) = store.read_rows(runs)
+    assert row["launcher"] == "docker" and row["status"] == "ok" and row["run_id"].endswith(".docker.r1")
+    assert not launcher.leftovers(engine), "the interrupted run's container was removed"
