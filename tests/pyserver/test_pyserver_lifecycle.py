@@ -170,3 +170,43 @@ def test_workers_in_other_modes_run_under_a_master(own_pyserver, mode, args):
     assert get(server.url, "/hello").status == 200
     os.kill(server.pid, signal.SIGTERM)
     assert exited(server, 15) == 0
+
+
+def _owners(url: str, n: int) -> list[int]:
+    """Open n keep-alive connections at once, then ask each which process serves it."""
+    import socket
+    from urllib.parse import urlsplit
+    parts = urlsplit(url)
+    socks = [socket.create_connection((parts.hostname, parts.port), timeout=10) for _ in range(n)]
+    try:
+        owners = []
+        for sock in socks:
+            sock.sendall(b"GET /pid HTTP/1.1\r\nHost: x\r\n\r\n")
+        for sock in socks:
+            data = b""
+            while b"\r\n\r\n" not in data or not data.split(b"\r\n\r\n", 1)[1]:
+                chunk = sock.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            owners.append(int(data.split(b"\r\n\r\n", 1)[1]))
+        return owners
+    finally:
+        for sock in socks:
+            sock.close()
+
+
+def test_forked_workers_share_a_burst_of_keep_alive_connections(own_pyserver):
+    """A client that opens its connections at once (wrk does) must not land them all on
+    one single-threaded worker: each would then serve one request at a time for all of
+    them while the others idle (seen: 2 workers on 2 cores served CPU work at 1.1x one)."""
+    server = own_pyserver("forked", APPS, "--workers", "2")
+    pids = workers(server)
+    seen = set()
+    for _ in range(3):                  # a burst can split unevenly; three bursts, not one
+        owners = _owners(server.url, 16)
+        assert set(owners) <= pids
+        seen |= set(owners)
+        if seen == pids:
+            break
+    assert seen == pids, f"every connection went to {seen}"
