@@ -286,6 +286,13 @@ def claim_python_workers(p: _Points) -> Verdict:
     if gain is not None:
         parts.append(f"on CPU work {best_multi['server']} ({int(best_multi['workers'])} processes) "
                      f"serves {gain:.1f}x {best_single['server']} (one process)")
+    idle = _idle_processes(cpu)
+    if not idle.empty:
+        parts.append("yet " + ", ".join(
+            f"{r['server']} ({int(r['workers'])} processes) kept {r['core_utilisation_median']:.0%} "
+            f"of its {int(r['cores'])} cores busy" for _, r in idle.iterrows())
+            + ", so processes alone do not guarantee the cores are used (the usual cause: the "
+              "client's keep-alive connections shared unevenly among workers, gunicorn#2817, #3433)")
     why = "; ".join(parts) + "." if parts else "No Python rows to compare."
     flips = ("True of sync/forked workers only. Threads and greenlets serve many I/O requests in one "
              "process, so the claim flips for I/O; for CPU work threads do not scale under the GIL and "
@@ -303,6 +310,15 @@ def claim_python_workers(p: _Points) -> Verdict:
         rows=tuple(_label(r) for _, r in py.iterrows()) + tuple(_label(r) for r in used),
         run_ids=p.ids(IO, list(py["server"])) + p.ids(CPU, [r["server"] for r in used]),
     )
+
+
+def _idle_processes(cpu: pd.DataFrame) -> pd.DataFrame:
+    """Python servers with several processes that kept no more than one core's share of
+    their cores busy on CPU work (at most 1 / cores + ONE_CORE_SLACK)."""
+    if cpu.empty:
+        return cpu
+    multi = cpu[(cpu["runtime"] == "python") & (cpu["workers"] > 1) & (cpu["cores"] > 1)]
+    return multi[multi["core_utilisation_median"] <= 1 / multi["cores"] + ONE_CORE_SLACK]
 
 
 def claim_python_io(p: _Points) -> Verdict:

@@ -84,3 +84,14 @@ def test_cpu_calibrated_per_runtime_compares_models_not_speed(runs):
     got = {v.number: v for v in claims.check(calibrated)}
     assert got[1].verdict != claims.NOT_TESTED and got[2].verdict != claims.NOT_TESTED
     assert "cpu left out" in got[5].why and "(hello)" in got[5].why
+
+
+def test_processes_that_leave_cores_idle_are_named(runs):
+    """Several processes on CPU work that kept only one core busy: claim 3 says so."""
+    idle = runs.copy()
+    sel = (idle["server"] == "pyserver-forked") & (idle["workload"] == "cpu")
+    idle.loc[sel, "core_utilisation"] = 0.5                        # one core of two
+    why = claims.check(idle)[2].why
+    assert "pyserver-forked (2 processes) kept 50% of its 2 cores busy" in why, why
+    assert "pyserver-forked (2 processes) kept" not in claims.check(runs)[2].why
+    assert "unevenly" in why
