@@ -120,9 +120,6 @@ def add_sweep_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--results", type=Path, help="results root (default: the file's, else results/)")
     p.add_argument("--launcher", choices=servers.LAUNCHERS,
                    help="run every point with this launcher, whatever the file says (run ids say which)")
-    p.add_argument("--redo", action="append", default=[], metavar="SERVER",
-                   help="measure SERVER's runs of this sweep again (after a fix to it): its stored "
-                        "rows move to superseded.csv, kept; repeatable")
     p.add_argument("--dry-run", action="store_true", help="list the runs (done/todo) without running")
     p.add_argument("--summary", action="store_true", help="only print the table of what is stored")
     p.set_defaults(func=cmd_sweep)
@@ -220,19 +217,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print(f"arena sweep: the sweep runs servers in Docker: {problem}", file=sys.stderr)
             return 2
     camp = store.Campaign(sw.results, sw.campaign)
-    unknown = sorted(set(args.redo) - {p.server for p in sweep.plan(sw)})
-    if unknown:
-        print(f"arena sweep: --redo {', '.join(unknown)}: not a server of this sweep", file=sys.stderr)
-        return 2
-    if args.redo and not args.dry_run:
-        redo = [p.run_id for p in sweep.plan(sw) if p.server in set(args.redo)]
-        try:
-            moved = camp.supersede(redo)
-        except store.StoreError as exc:
-            print(f"arena sweep: {exc}", file=sys.stderr)
-            return 2
-        print(f"arena sweep: {moved} stored run(s) of {', '.join(args.redo)} moved to "
-              f"{camp.dir / store.SUPERSEDED_FILE}; they are measured again", file=sys.stderr)
     t0 = time.monotonic()
     code = 0
     if not args.summary:

@@ -9,8 +9,6 @@
   were measured with. A campaign resumed on a machine with other facts is refused
   (rows from different hosts never mix silently).
 - ``raw/<run_id>/``: what the driver wrote for that run (JSON reports, logs).
-- ``superseded.csv``: rows taken out of runs.csv to be measured again (``arena sweep
-  --redo SERVER``, after a fix to that server), same columns; kept, never deleted.
 
 Reading validates the header and every row's schema and field count, and the error
 names the file and line.
@@ -29,7 +27,6 @@ from typing import Any, Iterable
 from harness.specs import SCHEMA_VERSION, RunResult
 
 RUNS_FILE = "runs.csv"
-SUPERSEDED_FILE = "superseded.csv"
 CAMPAIGN_FILE = "campaign.json"
 RAW_DIR = "raw"
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunResult))
@@ -165,36 +162,6 @@ class Campaign:
         assert self._ids is not None
         self._ids.add(result.run_id)
         return True
-
-    def supersede(self, run_ids: Iterable[str]) -> int:
-        """Move the rows of ``run_ids`` from runs.csv to superseded.csv (appended, kept), so
-        a resumed sweep measures them again. runs.csv is replaced in one rename, so a
-        crash leaves either the old file or the new one. Returns how many moved."""
-        wanted = set(run_ids)
-        rows = self.rows()
-        moved = [r for r in rows if r["run_id"] in wanted]
-        if not moved:
-            return 0
-        old = self.dir / SUPERSEDED_FILE
-        with open(old, "a", encoding="utf-8", newline="") as f:
-            if f.tell() == 0:
-                f.write(_line(COLUMNS))
-            f.write("".join(_line(r[c] for c in COLUMNS) for r in moved))
-            f.flush()
-            os.fsync(f.fileno())
-        tmp = self.runs_path.with_suffix(".csv.tmp")
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            f.write(_line(COLUMNS) + "".join(_line(r[c] for c in COLUMNS) for r in rows
-                                             if r["run_id"] not in wanted))
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, self.runs_path)
-        self._ids = None
-        return len(moved)
-
-    def superseded(self) -> list[dict[str, str]]:
-        path = self.dir / SUPERSEDED_FILE
-        return read_rows(path) if path.exists() else []
 
     def _drop_partial_tail(self) -> None:
         """A line cut short by a crash mid-write is no row: remove it before appending."""

@@ -238,18 +238,11 @@ def hello(environ, start_response):
     return [b"Hello, World!"]
 
 
-def pid(environ, start_response):
-    """Which process served the request."""
-    body = str(os.getpid()).encode()
-    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
-    return [body]
-
-
 ROUTES = {
     "/stream": stream, "/slow-stream": slow_stream, "/file": file, "/boom": boom,
     "/boom-late": boom_late, "/exc-info": exc_info_replaced, "/hop-by-hop": hop_by_hop,
     "/environ": environ_types, "/body": body_reads, "/sleep": sleep, "/hello": hello,
-    "/bound-sleep": bound, "/misbehave": misbehave, "/pid": pid,
+    "/bound-sleep": bound, "/misbehave": misbehave,
 }
 
 

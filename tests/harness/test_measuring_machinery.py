@@ -300,32 +300,3 @@ def test_an_open_loop_point_warms_up_closed_loop_at_a_few_connections(tmp_path, 
     report = json.loads((warm / "wrk-report.json").read_text())
     assert report["connections"] == run_mod.WARMUP_CONNECTIONS
     assert (tmp_path / "raw" / "results.gob").exists()         # the measurement itself is vegeta's
-
-
-@pytest.mark.timeout(120)
-def test_redo_measures_one_server_again_and_keeps_its_old_rows(tmp_path, monkeypatch, capsys):
-    from harness import commands
-    specs = {n: fixture_spec(n, "--delay-ms", "2") for n in ("fx-a", "fx-b")}
-    _catalog_with_fixtures(monkeypatch, specs)
-    path = _sweep_file(tmp_path, f"""
-        campaign = "redo"
-        results = "{tmp_path / 'results'}"
-        servers = ["fx-a", "fx-b"]
-        duration_s = 1
-        warmup_s = 0
-        [[points]]
-        workload = "hello"
-        connections = [2]
-    """)
-    assert commands.main(["sweep", str(path)]) == 0
-    camp = store.Campaign(tmp_path / "results", "redo")
-    before = {r["run_id"]: r["started_at"] for r in camp.rows()}
-    assert commands.main(["sweep", str(path), "--redo", "nope"]) == 2
-    assert "not a server of this sweep" in capsys.readouterr().err
-    assert commands.main(["sweep", str(path), "--redo", "fx-a"]) == 0
-    assert "1 stored run(s) of fx-a moved to" in capsys.readouterr().err
-    after = {r["run_id"]: r for r in camp.rows()}
-    assert set(after) == set(before)
-    assert [r["run_id"] for r in camp.superseded()] == ["fx-a.hello.wrk.c2.r1"]
-    assert after["fx-b.hello.wrk.c2.r1"]["started_at"] == before["fx-b.hello.wrk.c2.r1"]
-    assert after["fx-a.hello.wrk.c2.r1"]["status"] == "ok"

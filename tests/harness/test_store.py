@@ -91,19 +91,3 @@ def test_raw_dir_is_per_run_and_safe(tmp_path):
     c = store.Campaign(tmp_path, "c")
     path = c.raw_dir("go.io?ms=5.wrk/c8.r1")
     assert path.is_dir() and path.parent == c.dir / "raw" and "/" not in path.name
-
-
-def test_supersede_moves_rows_aside_and_lets_them_be_measured_again(tmp_path):
-    c = store.Campaign(tmp_path, "c")
-    for run_id in ("x.r1", "y.r1", "x.r2"):
-        c.append(result(run_id=run_id, rps=1.0))
-    assert c.supersede(["x.r1", "x.r2", "never-stored"]) == 2
-    assert [r["run_id"] for r in c.rows()] == ["y.r1"]
-    assert [r["run_id"] for r in c.superseded()] == ["x.r1", "x.r2"]
-    assert c.append(result(run_id="x.r1", rps=2.0))          # measured again
-    assert {r["run_id"]: r["rps"] for r in c.rows()} == {"y.r1": "1.0", "x.r1": "2.0"}
-    assert c.supersede(["x.r1"]) == 1                          # appended, the first kept
-    assert [(r["run_id"], r["rps"]) for r in c.superseded()] == [("x.r1", "1.0"), ("x.r2", "1.0"),
-                                                                 ("x.r1", "2.0")]
-    assert c.supersede(["nothing"]) == 0
-    assert not list(tmp_path.glob("c/*.tmp"))

@@ -16,7 +16,7 @@ def serve(listener, server, worker) -> None:
     def inline(channel) -> None:
         reactor.finish(channel, on_readable(channel, handler))
 
-    reactor = Reactor(listener, server.config, inline, exclusive=True, accept_batch=1,
+    reactor = Reactor(listener, server.config, inline, exclusive=True,
                       heartbeat=worker.notify, should_stop=lambda: not worker.alive)
     worker.ready()
     reactor.run()

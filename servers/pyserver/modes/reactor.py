@@ -20,16 +20,9 @@ _READ = select.EPOLLIN | select.EPOLLONESHOT | select.EPOLLRDHUP
 
 
 class Reactor:
-    """``accept_batch``: connections taken per wake-up of the listener. A forked worker
-    takes one: it serves requests one at a time, so a worker that took every pending
-    connection would hold all of a keep-alive client's connections while the other
-    workers (woken exclusively) sat idle; taking one and going back to epoll lets
-    whichever worker is idle take the next."""
-
     def __init__(self, listener: socket.socket, config, dispatch, *, exclusive: bool = False,
-                 accept_batch: int | None = None, heartbeat=lambda: None, should_stop=lambda: False):
+                 heartbeat=lambda: None, should_stop=lambda: False):
         self.listener = listener
-        self.accept_batch = accept_batch
         self.config = config
         self.dispatch = dispatch
         self.heartbeat = heartbeat
@@ -133,17 +126,13 @@ class Reactor:
 
     def _accept(self) -> None:
         cap = self.config.connections
-        taken = 0
         while len(self.channels) < cap:
-            if self.accept_batch is not None and taken >= self.accept_batch:
-                return          # the rest for the next wake-up, of whichever worker is idle
             try:
                 sock, peer = self.listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError:     # e.g. EMFILE: try again on the next wake-up
                 return
-            taken += 1
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             sock.settimeout(self.config.timeout)
             channel = Channel(sock, peer, self.limits)
