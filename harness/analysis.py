@@ -361,6 +361,21 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, metric: str = "rps", *,
     return out.reset_index()
 
 
+def shared_top(agg: pd.DataFrame) -> pd.DataFrame:
+    """Closed-loop points of :func:`aggregate`, one per server, at one shared level: the
+    most connections among the levels measured for the most servers (so servers run at
+    more levels compare where the others were); a server without it keeps its highest."""
+    if agg.empty:
+        return agg
+    reach = agg.groupby("connections")["server"].nunique()
+    pick = max(reach[reach == reach.max()].index)
+    rows = agg[agg["connections"] == pick]
+    missing = agg[~agg["server"].isin(rows["server"])]
+    if not missing.empty:
+        missing = missing[missing["connections"] == missing.groupby("server")["connections"].transform("max")]
+    return pd.concat([rows, missing])
+
+
 def one_launcher(runs: pd.DataFrame) -> pd.DataFrame:
     """The rows charts and claims draw on: native where the campaign has native rows,
     else all (a campaign run wholly in Docker). Both launchers side by side are the

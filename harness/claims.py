@@ -101,15 +101,15 @@ class _Points:
         self.agg = analysis.aggregate(closed) if not closed.empty else pd.DataFrame()
 
     def top(self, workload: str) -> pd.DataFrame:
-        """One row per server: its point at the most connections measured for ``workload``,
-        on the most cores where it ran on several."""
+        """One row per server for ``workload``: at the most connections measured for every
+        server (so servers compare at one load), on the most cores where it ran on several."""
         if self.agg.empty:
             return self.agg
         rows = self.agg[self.agg["workload"] == workload]
         if rows.empty:
             return rows
-        top = rows.sort_values(["connections", "cores"]).groupby("server").tail(1)
-        return top.set_index("server", drop=False)
+        rows = rows[rows["cores"] == rows.groupby("server")["cores"].transform("max")]
+        return analysis.shared_top(rows).set_index("server", drop=False)
 
     def ids(self, workload: str, servers) -> tuple[str, ...]:
         top = self.top(workload)

@@ -412,23 +412,25 @@ def overview(runs: pd.DataFrame, *, io: str = "io", cpu: str = "cpu") -> Figure:
     names = [s for s, _ in servers][::-1]
     panels = []
 
-    def top_point(workload: str, metric: str) -> pd.Series:
+    def top_point(workload: str, metric: str) -> tuple[pd.Series, str]:
+        """Medians at the most connections every server was measured at, and that level."""
         rows = analysis.select(runs, workload=workload, loop="closed")
         if rows.empty:
-            return pd.Series(dtype=float)
-        agg = analysis.aggregate(rows, [metric])
-        agg = agg[agg["connections"] == agg.groupby("server")["connections"].transform("max")]
-        return agg.set_index("server")[f"{metric}_median"]
+            return pd.Series(dtype=float), ""
+        agg = analysis.shared_top(analysis.aggregate(rows, [metric]))
+        levels = sorted({int(c) for c in agg["connections"].dropna()})
+        where = f"{levels[0]} connections" if len(levels) == 1 else "at the most connections"
+        return agg.set_index("server")[f"{metric}_median"], where
 
-    io_rps = top_point(io, "rps")
-    io_limit = top_point(io, "limit_rps")
+    io_rps, io_where = top_point(io, "rps")
+    io_limit, _ = top_point(io, "limit_rps")
     if not io_rps.empty:
         ideal = float(io_limit.max()) if not io_limit.dropna().empty else None
-        panels.append(("I/O: throughput\n(at the most connections)", io_rps, "requests/s", True,
+        panels.append((f"I/O: throughput\n({io_where})", io_rps, "requests/s", True,
                        "{:,.0f}", ideal, None))
-    cpu_rps = top_point(cpu, "rps")
+    cpu_rps, cpu_where = top_point(cpu, "rps")
     if not cpu_rps.empty:
-        panels.append(("CPU: throughput\n(at the most connections)", cpu_rps, "requests/s", True,
+        panels.append((f"CPU: throughput\n({cpu_where})", cpu_rps, "requests/s", True,
                        "{:,.0f}", None, None))
     open_io = analysis.select(runs, workload=io, loop="open")
     if not open_io.empty:

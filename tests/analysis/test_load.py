@@ -158,3 +158,14 @@ def test_campaign_json_not_json(campaign_copy):
     (campaign_copy / "campaign.json").write_text("{host:")
     with pytest.raises(analysis.CampaignError, match=r"campaign\.json: not valid JSON"):
         analysis.load(campaign_copy)
+
+
+def test_shared_top_compares_servers_at_one_level():
+    import pandas as pd
+    agg = pd.DataFrame({"server": ["a", "a", "b", "b", "c"], "connections": [64, 256, 16, 64, 1],
+                        "rps": [1.0, 2.0, 3.0, 4.0, 5.0]})
+    top = analysis.shared_top(agg)
+    # a and b share 64 (their highest common level); c shares none and keeps its own highest
+    assert {(r.server, r.connections) for r in top.itertuples()} == {("a", 64), ("b", 64), ("c", 1)}
+    two = analysis.shared_top(agg[agg["server"] != "c"])
+    assert set(two["connections"]) == {64}
