@@ -97,7 +97,8 @@ class _Points:
 
     def __init__(self, runs: pd.DataFrame):
         self.runs = comparable(runs)
-        closed = analysis.select(self.runs, loop="closed", usable=None)
+        # wrk's closed loop: locust users with think time are a scenario, not a load level
+        closed = analysis.select(self.runs, loop="closed", driver="wrk", usable=None)
         self.agg = analysis.aggregate(closed) if not closed.empty else pd.DataFrame()
 
     def top(self, workload: str) -> pd.DataFrame:
@@ -119,7 +120,7 @@ class _Points:
                 continue
             point = top.loc[server]
             sel = self.runs[(self.runs["server"] == server) & (self.runs["workload"] == workload)
-                            & (self.runs["loop"] == "closed")
+                            & (self.runs["loop"] == "closed") & (self.runs["driver"] == "wrk")
                             & (self.runs["connections"] == point["connections"])
                             & (self.runs["cores"] == point["cores"])]
             out += list(sel["run_id"])

@@ -145,8 +145,8 @@ def throughput(runs: pd.DataFrame, workload: str) -> Figure:
     time for CPU). Hollow markers: every repeat of that point was flagged
     (generator-bound or errors), so it is a lower bound, not the server's number.
     """
-    rows = analysis.select(runs, workload=workload, loop="closed", driver=None)
-    _need(rows, f"workload {workload!r} under closed-loop load (connections)")
+    rows = analysis.select(runs, workload=workload, loop="closed", driver="wrk")
+    _need(rows, f"workload {workload!r} under closed-loop load (wrk connections)")
     agg = analysis.aggregate(rows, ["rps", "limit_rps"])
     st = styles(rows)
     if agg["connections"].nunique() == 1:
@@ -333,7 +333,7 @@ def latency_distribution(runs: pd.DataFrame, workload: str, *, rate: float | Non
     pass ``connections`` for a closed-loop point instead.
     """
     if connections is not None:
-        rows = analysis.select(runs, workload=workload, loop="closed")
+        rows = analysis.select(runs, workload=workload, loop="closed", driver="wrk")
         rows = rows[rows["connections"] == connections]
         where = f"{connections} connections (closed loop)"
     else:
@@ -414,7 +414,7 @@ def overview(runs: pd.DataFrame, *, io: str = "io", cpu: str = "cpu") -> Figure:
 
     def top_point(workload: str, metric: str) -> tuple[pd.Series, str]:
         """Medians at the most connections every server was measured at, and that level."""
-        rows = analysis.select(runs, workload=workload, loop="closed")
+        rows = analysis.select(runs, workload=workload, loop="closed", driver="wrk")
         if rows.empty:
             return pd.Series(dtype=float), ""
         agg = analysis.shared_top(analysis.aggregate(rows, [metric]))

@@ -223,21 +223,23 @@ def summary(runs: pd.DataFrame) -> list:
     blocks = [Heading(2, "Results by workload")]
     agg = analysis.aggregate(runs, ["rps", "latency_p50_ms", "latency_p99_ms", "efficiency",
                                     "cpu_us_per_request", "server_rss_peak_mib", "error_rate"])
+    hows = {"wrk": "closed loop (wrk), by connections",
+            "locust": "locust users (a scenario with think time), by users",
+            "vegeta": "open loop (fixed rate), latency from the intended send time"}
     for workload in dict.fromkeys(runs["workload"]):
-        for loop in ("closed", "open"):
-            pts = agg[(agg["workload"] == workload) & (agg["loop"] == loop)]
+        for driver, how in hows.items():
+            pts = agg[(agg["workload"] == workload) & (agg["driver"] == driver)]
             if pts.empty:
                 continue
             pts = pts.sort_values(["server", "connections", "rate"])
             targets = ", ".join(sorted(pts["target"].unique()))
-            how = "closed loop (wrk), by connections" if loop == "closed" else \
-                "open loop (fixed rate), latency from the intended send time"
             blocks.append(Heading(3, f"{workload}: `{targets}`, {how}"))
             rows = []
             for _, r in pts.iterrows():
                 bottleneck = "; ".join(sorted(set(runs[
                     (runs["server"] == r["server"]) & (runs["workload"] == workload)
-                    & (runs["target"] == r["target"])
+                    & (runs["target"] == r["target"]) & (runs["driver"] == r["driver"])
+                    & (runs["launcher"] == r["launcher"]) & (runs["cores"] == r["cores"])
                     & ((runs["connections"] == r["connections"]) if pd.notna(r["connections"])
                        else (runs["rate"] == r["rate"]))]["bottleneck"])))
                 rows.append([r["server"], _load_label(r, cores=runs["cores"].nunique() > 1), str(int(r["n"])),
