@@ -414,7 +414,10 @@ def readme_block(runs: pd.DataFrame, camp: analysis.Campaign, docs: Path, base: 
     host = camp.meta.get("host", {})
     versions = camp.meta.get("versions", {})
     when = str(camp.meta.get("created_at", ""))[:10]
-    rel = lambda p: Path(p).resolve().relative_to(base.resolve()).as_posix()  # noqa: E731
+    def rel(path) -> str:       # beside the README, else as inside the repository
+        path = Path(path).resolve()
+        return path.relative_to(base.resolve()).as_posix() if path.is_relative_to(base.resolve()) \
+            else _shown(path)
     stack = ", ".join(f"{k} {versions[k]}" for k in ("python", "go", "node", "wrk", "vegeta") if k in versions)
     verdicts = claims.check(runs)
     return "\n".join([
