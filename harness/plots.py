@@ -52,6 +52,9 @@ plt.rcParams.update({
     "figure.dpi": 100, "savefig.dpi": 150, "font.size": 10, "axes.titlesize": 11,
     "axes.labelsize": 10, "legend.fontsize": 8.5, "axes.grid": True, "grid.alpha": 0.3,
     "axes.spines.top": False, "axes.spines.right": False, "svg.fonttype": "none",
+    # fixed ids in SVGs (the default salt is random), so `make docs` rewrites a chart
+    # only when its data changed
+    "svg.hashsalt": "concurrency-arena",
 })
 
 
