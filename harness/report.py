@@ -164,10 +164,11 @@ def launchers(runs: pd.DataFrame) -> list:
         return []
     cpu = analysis.launchers_side_by_side(runs, "cpu_us_per_request").set_index(["server", "target", "loop", "connections", "rate", "cores"])
     rows = []
+    by_cores = runs["cores"].nunique() > 1
     for _, r in rps.sort_values(["server", "target", "connections"]).iterrows():
         key = (r["server"], r["target"], r["loop"], r["connections"], r["rate"], r["cores"])
         c = cpu.loc[key] if key in cpu.index else None
-        rows.append([r["server"], f"`{r['target']}`", _load_label(r, cores=runs["cores"].nunique() > 1),
+        rows.append([r["server"], f"`{r['target']}`", _load_label(r, cores=by_cores),
                      _num(r["before"]), _num(r["after"]),
                      _num(r["ratio"] - 1, "{:+.1%}") + ("" if r["moved"] else " (within noise)"),
                      _num(c["before"], "{:,.1f}") if c is not None else "–",
@@ -226,6 +227,7 @@ def summary(runs: pd.DataFrame) -> list:
     hows = {"wrk": "closed loop (wrk), by connections",
             "locust": "locust users (a scenario with think time), by users",
             "vegeta": "open loop (fixed rate), latency from the intended send time"}
+    by_cores = runs["cores"].nunique() > 1
     for workload in dict.fromkeys(runs["workload"]):
         for driver, how in hows.items():
             pts = agg[(agg["workload"] == workload) & (agg["driver"] == driver)]
@@ -242,7 +244,7 @@ def summary(runs: pd.DataFrame) -> list:
                     & (runs["launcher"] == r["launcher"]) & (runs["cores"] == r["cores"])
                     & ((runs["connections"] == r["connections"]) if pd.notna(r["connections"])
                        else (runs["rate"] == r["rate"]))]["bottleneck"])))
-                rows.append([r["server"], _load_label(r, cores=runs["cores"].nunique() > 1), str(int(r["n"])),
+                rows.append([r["server"], _load_label(r, cores=by_cores), str(int(r["n"])),
                              _num(r["rps_median"]) + (" (flagged)" if r["all_flagged"] else ""),
                              _num(r["rps_cv"], "{:.1%}"), _num(r["latency_p50_ms_median"], "{:,.1f}"),
                              _num(r["latency_p99_ms_median"], "{:,.1f}"),

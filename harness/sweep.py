@@ -66,6 +66,7 @@ from typing import Any, Callable, Iterable, TextIO
 from harness import catalog, store
 from harness.servers import LAUNCHERS
 from harness.measure import host as host_facts
+from harness.measure import resources
 from harness.run import DRIVERS, Point, run_point, workload
 from harness.specs import LoadSpec, ServerSpec
 from workloads import contract
@@ -446,13 +447,6 @@ def _fastest_latency(url: str, n: int, requests: int) -> float:
         conn.close()
 
 
-def _steal_s() -> float:
-    """Hypervisor steal of all CPUs since boot, seconds (/proc/stat; 0 off a VM)."""
-    with open("/proc/stat") as f:
-        fields = f.readline().split()[1:]
-    return int(fields[7]) / os.sysconf("SC_CLK_TCK") if len(fields) > 7 else 0.0
-
-
 def calibrate_runtime(spec: ServerSpec, *, target_ms: float, cpus: str | None, requests: int,
                       log_dir: Path, start_n: int = 20_000) -> dict:
     """N of the /cpu kernel that costs ``target_ms`` on this runtime, at concurrency 1.
@@ -464,7 +458,7 @@ def calibrate_runtime(spec: ServerSpec, *, target_ms: float, cpus: str | None, r
     """
     from harness import servers
     with servers.start(spec, cpus=cpus, log_dir=log_dir) as server:
-        t0, steal0 = time.monotonic(), _steal_s()
+        t0, steal0 = time.monotonic(), resources.steal_s()
         _fastest_latency(server.url, 0, 5)           # warm the connection path
         base = _fastest_latency(server.url, 0, requests)
         n = start_n
@@ -474,7 +468,7 @@ def calibrate_runtime(spec: ServerSpec, *, target_ms: float, cpus: str | None, r
             if abs(kernel * 1e3 - target_ms) <= 0.1 * target_ms:
                 break
             n = max(1, min(contract.MAX_N, round(n * (target_ms / 1e3) / kernel)))
-        steal = (_steal_s() - steal0) / ((os.cpu_count() or 1) * max(time.monotonic() - t0, 1e-9))
+        steal = (resources.steal_s() - steal0) / ((os.cpu_count() or 1) * max(time.monotonic() - t0, 1e-9))
         return {"server": spec.name, "n": n, "service_ms": round(kernel * 1e3, 4),
                 "us_per_iteration": kernel * 1e6 / n, "overhead_ms": round(base * 1e3, 4),
                 "requests": requests, "steal_share": round(steal, 4)}

@@ -23,11 +23,14 @@ class Finished:
     seconds, the wall time waited, and whether the deadline killed them."""
 
     returncodes: tuple[int, ...]
-    cpu_s: float
     user_s: float
     sys_s: float
     wall_s: float
     killed: bool
+
+    @property
+    def cpu_s(self) -> float:
+        return self.user_s + self.sys_s
 
 
 def kill_groups(procs: Sequence[subprocess.Popen]) -> None:
@@ -71,5 +74,5 @@ def wait_bounded(procs: Sequence[subprocess.Popen], limit_s: float) -> Finished:
         raise
     finally:
         timer.cancel()
-    return Finished(returncodes=tuple(p.returncode for p in procs), cpu_s=user + system,
-                    user_s=user, sys_s=system, wall_s=time.monotonic() - t0, killed=killed.is_set())
+    return Finished(returncodes=tuple(p.returncode for p in procs), user_s=user, sys_s=system,
+                    wall_s=time.monotonic() - t0, killed=killed.is_set())

@@ -56,6 +56,16 @@ def machine_busy_s(text: str | None = None) -> float:
     return (sum(fields[:8]) - idle) / CLK_TCK                       # guest is inside user
 
 
+def steal_s(text: str | None = None) -> float:
+    """CPU seconds the hypervisor stole from all CPUs since boot (``steal`` of the ``cpu``
+    line of /proc/stat; 0 off a VM or on kernels without the field)."""
+    if text is None:
+        with open("/proc/stat") as f:
+            text = f.readline()
+    fields = text.split()[1:]
+    return int(fields[7]) / CLK_TCK if len(fields) > 7 else 0.0
+
+
 def cpus_busy_s(cpus: set[int] | frozenset[int], text: str | None = None) -> float:
     """CPU seconds the given CPUs spent busy since boot, from the ``cpuN`` lines of /proc/stat."""
     if text is None:

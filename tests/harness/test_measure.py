@@ -147,3 +147,11 @@ def test_busy_time_of_chosen_cpus_and_cpu_lists():
                         machine_busy_s=0, harness_cpu_s=0, ncpu=2, samples=1,
                         watched_busy_s=1.9, watched_ncpu=1)
     assert u.watched_busy_share == pytest.approx(0.95)
+
+
+@pytest.mark.parametrize("line, steal", [
+    ("cpu  100 0 50 1000 30 5 5 10 0 0", 10 / resources.CLK_TCK),
+    ("cpu  100 0 50 1000 30 5 5", 0.0),                 # a kernel without the steal field
+])
+def test_steal_from_proc_stat(line, steal):
+    assert resources.steal_s(line) == pytest.approx(steal)
