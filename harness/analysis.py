@@ -21,7 +21,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from harness.specs import SCHEMA_VERSION, RunResult
+from harness.specs import SCHEMA_VERSION, Placement, RunResult
 
 RUNS_FILE = "runs.csv"
 CAMPAIGN_FILE = "campaign.json"
@@ -176,7 +176,9 @@ def _derive(runs: pd.DataFrame) -> pd.DataFrame:
     attempts = runs["requests"] + runs[["errors_connect", "errors_read", "errors_write",
                                         "errors_timeout"]].sum(axis=1)
     runs["error_rate"] = (runs["errors"] / attempts.where(attempts > 0)).fillna(0.0)
-    runs["cores"] = runs["server_cpus"].map(count_cpus).astype("Int64")
+    # an empty cell: placement not recorded, so no core count
+    runs["cores"] = runs["server_cpus"].map(
+        lambda t: Placement.parse(t).count if isinstance(t, str) and t.strip() else None).astype("Int64")
     # Share of the server's cores its processes kept busy: 1.0 = every core it was given.
     busy = runs["server_cpu_s"] / (runs["duration_s"] * runs["cores"].astype("float64"))
     runs["core_utilisation"] = busy.where(runs["duration_s"] > 0)
@@ -197,20 +199,6 @@ def _row_flags(row) -> list[str]:
     if row.bottleneck == "noisy":
         flags.append(f"noisy (foreign CPU {row.foreign_cpu_share:.0%})")
     return flags
-
-
-def count_cpus(cpus: str) -> int | None:
-    """``"0-1,4"`` -> 3; empty -> None (placement not recorded)."""
-    total = 0
-    for part in str(cpus).replace(" ", "").split(","):
-        if not part:
-            continue
-        lo, _, hi = part.partition("-")
-        try:
-            total += int(hi or lo) - int(lo) + 1
-        except ValueError:
-            return None
-    return total or None
 
 
 def load_campaign(path: str | Path) -> Campaign:

@@ -1,19 +1,20 @@
-"""servers/catalog.toml -> ServerSpec: loading, validation, sizing, argv.
+"""servers/catalog.toml -> ServerSpec, and the contract's workloads -> WorkloadSpec.
 
 The catalog is the one list of servers; a bad entry is an error that names the
-file, the entry and the key, never a silently skipped server.
+file, the entry and the key, never a silently skipped server. ``workload()`` is the
+one place a workload name and its parameters become a request and its known cost.
 """
 from __future__ import annotations
 
 import ast
 import operator
-import os
 import sys
 import tomllib
 from dataclasses import replace
 from pathlib import Path
 
-from harness.specs import MODELS, RUNTIMES, ServerSpec, Sizing
+from harness.specs import MODELS, RUNTIMES, RunSpec, ServerSpec, Sizing, WorkloadSpec
+from workloads import contract
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "servers" / "catalog.toml"
@@ -139,15 +140,46 @@ def command(spec: ServerSpec, *, host: str, port: int, cores: int) -> tuple[list
     return argv, env
 
 
-def cpu_count(cpus: str | None) -> int:
-    """How many CPUs a taskset list such as ``1`` or ``0-1,3`` names (all usable if None)."""
-    if not cpus:
-        return len(os.sched_getaffinity(0))
-    count = 0
-    for part in cpus.split(","):
-        lo, _, hi = part.partition("-")
-        count += int(hi or lo) - int(lo) + 1
-    return count
+def with_sizing(spec: ServerSpec, workers: str | None = None, threads: str | None = None) -> ServerSpec:
+    """``spec`` with its sizing formulas replaced where given (a sweep point's or
+    `arena run`'s workers/threads); a bad formula is a CatalogError."""
+    for key, value in (("workers", workers), ("threads", threads)):
+        if value is not None:
+            try:
+                size(value, 1)
+            except ValueError as exc:
+                raise CatalogError(f"{spec.name}: {key}: {exc}") from None
+    return replace(spec, workers=str(workers or spec.workers), threads=str(threads or spec.threads))
+
+
+ECHO_BYTES = 1024       # the body /echo is driven with
+
+
+def workload(name: str, *, io_ms: int = 50, cpu_n: int = 80_000, cpu_service_s: float | None = None,
+             calibrated: bool = False) -> WorkloadSpec:
+    """The request for a contract workload with its parameters; unknown name = error."""
+    if name not in contract.WORKLOADS:
+        raise ValueError(f"unknown workload {name!r}; the contract has: {', '.join(contract.WORKLOADS)}")
+    if io_ms < 0 or cpu_n < 0:
+        raise ValueError("io_ms and cpu_n must be >= 0")
+    wait = io_ms / 1000
+    cpu = dict(cpu_n=cpu_n, cpu_service_s=cpu_service_s, calibrated=calibrated)
+    return {
+        "hello": WorkloadSpec("hello", "/hello"),
+        "json": WorkloadSpec("json", "/json"),
+        "io": WorkloadSpec("io", f"/io?ms={io_ms}", wait_s=wait),
+        "cpu": WorkloadSpec("cpu", f"/cpu?n={cpu_n}", **cpu),
+        "mixed": WorkloadSpec("mixed", f"/mixed?ms={io_ms}&n={cpu_n}", wait_s=wait, **cpu),
+        "upstream": WorkloadSpec("upstream", f"/upstream?ms={io_ms}", wait_s=wait),
+        "echo": WorkloadSpec("echo", "/echo", method="POST",
+                             body=bytes(range(256)) * (ECHO_BYTES // 256)),
+    }[name]
+
+
+def workload_for(run: RunSpec) -> WorkloadSpec:
+    """The workload of a planned run, with its resolved CPU settings."""
+    return workload(run.workload, io_ms=run.io_ms, cpu_n=run.cpu_n, cpu_service_s=run.cpu_service_s,
+                    calibrated=run.calibrated)
 
 
 def table(specs: dict[str, ServerSpec] | None = None, cores: int = 2) -> str:

@@ -1,7 +1,8 @@
 """`arena run` and `arena sweep`: the harness's two measuring commands.
 
-harness/cli.py registers them with ``commands.register(subparsers)``; until then
-``python -m harness.commands run|sweep ...`` runs them directly.
+harness/cli.py registers them with ``commands.register(subparsers)``. `arena run`'s
+flags come from harness/plan/settings.py, the schema of sweep files, so one point
+is described the same way on the command line and in a file.
 """
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-from harness import catalog, servers, store, sweep
-from harness.run import DRIVERS, Point, run_point
-from harness.specs import LoadSpec
-from workloads import contract
+from harness import catalog, store, sweep
+from harness.plan import calibrate, plan, settings
+from harness.run import run_point
+from harness.specs import LoadSpec, RunSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 INTERRUPTED = 130
@@ -49,19 +50,6 @@ stopped (stored run ids are skipped). Ends with a table per workload: throughput
 p99, efficiency against the theoretical limit, and the bottleneck."""
 
 
-def _cpu_list(text: str) -> str:
-    import re
-    if not re.fullmatch(r"[0-9,\-]+", text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a CPU list such as 1 or 0-1")
-    return text
-
-
-def _memory(text: str) -> str:
-    if not sweep.MEMORY.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a memory size such as 512m or 2g")
-    return text
-
-
 def engine_error(launcher: str) -> str | None:
     """Why the launcher cannot start servers here (None when it can), asked once up front
     so that a missing engine is one clear error, not a failed row per run."""
@@ -76,38 +64,38 @@ def engine_error(launcher: str) -> str | None:
     return None
 
 
-def _positive(kind):
+# `arena run` takes the sweep-file settings that have a flag, with these differences:
+RUN_DEFAULTS = {"campaign": "adhoc", "results": Path("results"), "driver": None, "launcher": "native"}
+RUN_REQUIRED = ("servers", "workload")
+RUN_LEVELS = ("connections", "rates")       # one of them: the loop's level
+
+
+def _flag_type(setting: settings.Setting):
+    """argparse's type= for a setting: its kind's own reading of the text, errors as usage errors."""
     def parse(text: str):
-        value = kind(text)
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-        return value
+        try:
+            value = setting.kind.from_text(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return value[0] if isinstance(value, tuple) else value
+    parse.__name__ = setting.key
     return parse
 
 
 def add_run_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="measure one point (server x workload x load) and store its row",
-                       description=RUN_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--server", required=True, help="a catalog name (servers/catalog.toml)")
-    p.add_argument("--workload", required=True, choices=contract.WORKLOADS)
-    load = p.add_mutually_exclusive_group(required=True)
-    load.add_argument("--connections", type=_positive(int), help="closed loop: connections (wrk) or users (locust)")
-    load.add_argument("--rate", type=_positive(float), help="open loop: requests per second (vegeta)")
-    p.add_argument("--driver", choices=DRIVERS, help="default: wrk with --connections, vegeta with --rate")
-    p.add_argument("--duration", type=_positive(float), default=10.0, help="measured seconds (default 10)")
-    p.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds, not recorded (default 2)")
-    p.add_argument("--server-cpus", type=_cpu_list, default="1", help="taskset list for the server (default 1)")
-    p.add_argument("--load-cpus", type=_cpu_list, default="0", help="taskset list for the load tool (default 0)")
-    p.add_argument("--launcher", choices=servers.LAUNCHERS, default="native",
-                   help="start the server as a process (native, the default) or a container (docker)")
-    p.add_argument("--memory", type=_memory, help="container memory limit, e.g. 512m or 2g (docker only)")
-    p.add_argument("--io-ms", type=int, default=50, help="wait of /io, /mixed, /upstream (default 50)")
-    p.add_argument("--cpu-n", type=int, default=80_000, help="kernel iterations of /cpu, /mixed (default 80000)")
-    p.add_argument("--scenario", default="endpoint", help="locust scenario in workloads/scenarios/ (default endpoint)")
-    p.add_argument("--locust-workers", type=int, default=0,
-                   help="locust master/worker mode with N worker processes on loopback")
-    p.add_argument("--campaign", default="adhoc", help="results/CAMPAIGN/ (default adhoc)")
-    p.add_argument("--results", type=Path, default=ROOT / "results", help="results root (default results/)")
+                       description=RUN_HELP, epilog="Every flag is also a sweep-file key: docs/sweep-files.md", formatter_class=argparse.RawDescriptionHelpFormatter)
+    levels = p.add_mutually_exclusive_group(required=True)
+    for s in settings.SETTINGS:
+        if not s.flag:
+            continue
+        default = RUN_DEFAULTS.get(s.key, s.default)
+        shown = "" if default in (None, (), "") or s.key in RUN_REQUIRED else f" (default {default})"
+        target = levels if s.key in RUN_LEVELS else p
+        target.add_argument(s.flag, dest=s.key, type=Path if s.key == "results" else _flag_type(s),
+                            required=s.key in RUN_REQUIRED, help=s.help + shown,
+                            metavar=s.flag.lstrip("-").upper().replace("-", "_"),
+                            **({} if s.key in RUN_LEVELS + RUN_REQUIRED else {"default": default}))
     p.set_defaults(func=cmd_run)
     return p
 
@@ -115,10 +103,11 @@ def add_run_parser(sub) -> argparse.ArgumentParser:
 def add_sweep_parser(sub) -> argparse.ArgumentParser:
     p = sub.add_parser("sweep", help="run a sweep file (resumable), then print a table per workload",
                        description=SWEEP_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("file", help="a sweep file, e.g. harness/sweeps/quick.toml (or just quick.toml)")
+    p.add_argument("file", help="a sweep file, e.g. harness/sweeps/quick.toml (or just quick.toml); "
+                                "its keys: docs/sweep-files.md")
     p.add_argument("--campaign", help="store under this campaign instead of the file's")
     p.add_argument("--results", type=Path, help="results root (default: the file's, else results/)")
-    p.add_argument("--launcher", choices=servers.LAUNCHERS,
+    p.add_argument("--launcher", choices=settings.LAUNCHERS,
                    help="run every point with this launcher, whatever the file says (run ids say which)")
     p.add_argument("--dry-run", action="store_true", help="list the runs (done/todo) without running")
     p.add_argument("--summary", action="store_true", help="only print the table of what is stored")
@@ -141,43 +130,49 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
+def _run_spec(args: argparse.Namespace, stamp: str) -> RunSpec:
+    """The RunSpec of `arena run`'s flags; SystemExit(2) naming the flag when a rule is broken."""
+    driver = args.driver or ("vegeta" if args.rates else "wrk")
+    launcher = args.launcher
+    view = {"driver": driver, "workload": args.workload, "memory": args.memory,
+            "connections": (args.connections,) if args.connections else (),
+            "rates": (args.rates,) if args.rates else (), "rate_fractions": (), "launcher": (launcher,)}
+    for key, msg in settings.rule_errors(view, settings.as_flag):
+        print(f"arena run: {settings.BY_KEY[key].flag or key}: {msg}", file=sys.stderr)
+        raise SystemExit(2)
+    level = f"c{args.connections}" if args.connections else f"r{args.rates:g}"
+    where = "" if launcher == "native" else f".{launcher}"
+    sizing = (f".w{args.workers}" if args.workers else "") + (f".t{args.threads}" if args.threads else "")
+    return RunSpec(campaign=args.campaign, run_id=f"{args.servers}.{args.workload}.{driver}.{level}"
+                                                  f"{where}{sizing}.{stamp}",
+                   server=args.servers, workload=args.workload, io_ms=args.io_ms, cpu_n=args.cpu_n,
+                   server_cpus=args.server_cpus, load_cpus=args.load_cpus, scenario=args.scenario,
+                   locust_workers=args.locust_workers, launcher=launcher, memory=args.memory,
+                   workers=None if args.workers is None else str(args.workers),
+                   threads=None if args.threads is None else str(args.threads),
+                   load=LoadSpec(driver=driver, connections=args.connections, rate=args.rates,
+                                 duration_s=args.duration_s, warmup_s=args.warmup_s))
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     stop_on_sigterm()
-    driver = args.driver or ("vegeta" if args.rate else "wrk")
-    if driver == "vegeta" and not args.rate:
-        print("arena run: vegeta is an open loop; give --rate", file=sys.stderr)
-        return 2
-    if driver != "vegeta" and not args.connections:
-        print(f"arena run: {driver} is a closed loop; give --connections", file=sys.stderr)
-        return 2
-    if args.memory and args.launcher != "docker":
-        print("arena run: --memory limits a container; add --launcher docker", file=sys.stderr)
-        return 2
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
+    run = _run_spec(args, stamp)
     try:
-        spec = catalog.get(args.server)
+        spec = catalog.with_sizing(catalog.get(run.server), run.workers, run.threads)
     except catalog.CatalogError as exc:
         print(f"arena run: {exc}", file=sys.stderr)
         return 2
-    problem = engine_error(args.launcher)
+    problem = engine_error(run.launcher)
     if problem:
         print(f"arena run: --launcher docker: {problem}", file=sys.stderr)
         return 2
-    level = f"c{args.connections}" if args.connections else f"r{args.rate:g}"
-    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-    where = "" if args.launcher == "native" else f".{args.launcher}"
-    run_id = f"{args.server}.{args.workload}.{driver}.{level}{where}.{stamp}"
-    camp = store.Campaign(args.results, args.campaign)
+    camp = store.Campaign(ROOT / args.results, args.campaign)
     from harness.measure import host
-    camp.write_meta({**host.facts(args.server_cpus, args.load_cpus), "created_at": stamp,
+    camp.write_meta({**host.facts(run.server_cpus, run.load_cpus), "created_at": stamp,
                      "started_at": stamp, "sweep": "arena run"})
-    point = Point(campaign=args.campaign, run_id=run_id, server=args.server, workload=args.workload,
-                  io_ms=args.io_ms, cpu_n=args.cpu_n, server_cpus=args.server_cpus,
-                  load_cpus=args.load_cpus, scenario=args.scenario, locust_workers=args.locust_workers,
-                  launcher=args.launcher, memory=args.memory,
-                  load=LoadSpec(driver=driver, connections=args.connections, rate=args.rate,
-                                duration_s=args.duration, warmup_s=args.warmup))
     try:
-        measured = run_point(point, raw_dir=camp.raw_dir(run_id), spec=spec,
+        measured = run_point(run, raw_dir=camp.raw_dir(run.run_id), spec=spec,
                              note=lambda m: print(m, file=sys.stderr))
     except ValueError as exc:
         print(f"arena run: {exc}", file=sys.stderr)
@@ -187,31 +182,31 @@ def cmd_run(args: argparse.Namespace) -> int:
         return INTERRUPTED
     camp.append(measured.result)
     r = measured.result
-    sweep._report_run(r, sys.stdout)
+    sweep.print_run(r, sys.stdout)
     print(f"stored as {r.run_id} in {camp.runs_path}")
     return 0 if r.status == "ok" else 1
+
+
+def _load_sweep(args: argparse.Namespace) -> plan.Sweep:
+    """The sweep file with the command line's overrides; SweepError for a bad one."""
+    sw = plan.load(args.file)
+    if args.campaign:
+        if store.safe_name(args.campaign) != args.campaign:
+            raise plan.SweepError("--campaign must be letters, digits and ._=+-")
+        sw = dataclasses.replace(sw, campaign=args.campaign)
+    if args.results:
+        sw = dataclasses.replace(sw, results=args.results)
+    return plan.with_launcher(sw, args.launcher) if args.launcher else sw
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     stop_on_sigterm()
     try:
-        sw = sweep.load(args.file)
-    except sweep.SweepError as exc:
+        sw = _load_sweep(args)
+    except plan.SweepError as exc:
         print(f"arena sweep: {exc}", file=sys.stderr)
         return 2
-    if args.campaign:
-        if store.safe_name(args.campaign) != args.campaign:
-            print("arena sweep: --campaign must be letters, digits and ._=+-", file=sys.stderr)
-            return 2
-        sw = dataclasses.replace(sw, campaign=args.campaign)
-    if args.results:
-        sw = dataclasses.replace(sw, results=args.results)
-    try:
-        sw = sweep.with_launcher(sw, args.launcher) if args.launcher else sw
-    except sweep.SweepError as exc:
-        print(f"arena sweep: {exc}", file=sys.stderr)
-        return 2
-    if not (args.dry_run or args.summary) and "docker" in sweep.launchers(sw):
+    if not (args.dry_run or args.summary) and "docker" in plan.launchers(sw):
         problem = engine_error("docker")
         if problem:
             print(f"arena sweep: the sweep runs servers in Docker: {problem}", file=sys.stderr)
@@ -226,7 +221,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
             print(f"\narena sweep: interrupted; the running server was stopped, every finished row "
                   f"is in {camp.runs_path}; run the same command again to resume.", file=sys.stderr)
             code = INTERRUPTED
-        except (sweep.SweepError, store.StoreError) as exc:
+        except (plan.SweepError, calibrate.CalibrationError, store.StoreError) as exc:
             print(f"arena sweep: {exc}", file=sys.stderr)
             return 2
         if args.dry_run:
@@ -236,9 +231,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except store.StoreError as exc:
         print(f"arena sweep: {exc}", file=sys.stderr)
         return 2
-    planned = {p.run_id for p in sweep.plan(sw)}
+    planned = {r.run_id: r for r in plan.plan(sw)}
     rows = [r for r in rows if r["run_id"] in planned]
-    print(sweep.format_summary(sweep.summarise(rows)))
+    print(sweep.console_table(rows, planned))
     if not args.summary:
         print(f"\n{len(rows)} of {len(planned)} runs stored in {camp.runs_path}; "
               f"this invocation took {time.monotonic() - t0:.0f} s")

@@ -1,7 +1,7 @@
 """One measured point: launch -> ready -> verify -> warm up -> measure -> stop -> one row.
 
-    result = run_point(Point(campaign="c", run_id="go.io.wrk.c64.r1", server="go",
-                             workload="io", load=LoadSpec(driver="wrk", connections=64)),
+    result = run_point(RunSpec(campaign="c", run_id="go.io.wrk.c64.r1", server="go",
+                               workload="io", load=LoadSpec(driver="wrk", connections=64)),
                        raw_dir=Path("results/c/raw/go.io.wrk.c64.r1"))
 
 - The server starts natively (own process group, pinned to ``server_cpus`` with
@@ -23,7 +23,7 @@
   during the measurement, a driver that failed, or a launch that failed give a row
   with status ``failed`` and the reason.
 - The row carries the theoretical limit, the efficiency against it and the
-  bottleneck verdict (harness/limits.py).
+  bottleneck verdict (harness/limits.py); harness/row.py builds it.
 """
 from __future__ import annotations
 
@@ -31,12 +31,13 @@ import datetime as _dt
 import http.client
 import json
 import traceback
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from harness import catalog, limits, servers
+from harness import catalog, servers
+from harness import row as rows
 from harness.drivers import locust as locust_driver
 from harness.drivers import vegeta as vegeta_driver
 from harness.drivers import wrk as wrk_driver
@@ -44,12 +45,11 @@ from harness.drivers.outcome import LoadOutcome
 from harness.launch.native import LaunchError, RunningServer
 from harness.measure import parallelism, resources
 from harness.measure.host import git_sha
-from harness.specs import SCHEMA_VERSION, LoadSpec, RunResult, ServerSpec
+from harness.row import Measured
+from harness.specs import RunSpec, ServerSpec, WorkloadSpec
 from harness.verify import verify
-from workloads import contract
 
 DRIVERS = ("wrk", "vegeta", "locust")
-ECHO_BYTES = 1024
 # wrk's per-request timeout: long enough that a queue behind few workers (gunicorn sync
 # at 256 connections and 50 ms waits queues for seconds) is measured, not cut into errors
 WRK_TIMEOUT_S = 10
@@ -58,69 +58,6 @@ WARMUP_CONNECTIONS = 4      # an open-loop point's warm-up (see _drive)
 # after 3 s (60x the 50 ms wait) is one the server has fallen behind on; waiting longer
 # only lengthens every run past a model's knee
 VEGETA_TIMEOUT_S = 3.0
-
-
-@dataclass(frozen=True)
-class Workload:
-    """A workload as the load tools see it: one request, and what is known of its cost."""
-
-    name: str
-    target: str            # path and query
-    method: str = "GET"
-    body: bytes | None = None
-    wait_s: float = 0.0    # known wait per request (I/O)
-    cpu_n: int = 0         # kernel iterations per request
-
-
-def workload(name: str, *, io_ms: int = 50, cpu_n: int = 80_000) -> Workload:
-    """The request for a contract workload with its parameters; unknown name = error."""
-    if name not in contract.WORKLOADS:
-        raise ValueError(f"unknown workload {name!r}; the contract has: {', '.join(contract.WORKLOADS)}")
-    if io_ms < 0 or cpu_n < 0:
-        raise ValueError("io_ms and cpu_n must be >= 0")
-    return {
-        "hello": Workload("hello", "/hello"),
-        "json": Workload("json", "/json"),
-        "io": Workload("io", f"/io?ms={io_ms}", wait_s=io_ms / 1000),
-        "cpu": Workload("cpu", f"/cpu?n={cpu_n}", cpu_n=cpu_n),
-        "mixed": Workload("mixed", f"/mixed?ms={io_ms}&n={cpu_n}", wait_s=io_ms / 1000, cpu_n=cpu_n),
-        "upstream": Workload("upstream", f"/upstream?ms={io_ms}", wait_s=io_ms / 1000),
-        "echo": Workload("echo", "/echo", method="POST", body=bytes(range(256)) * (ECHO_BYTES // 256)),
-    }[name]
-
-
-@dataclass(frozen=True)
-class Point:
-    """Everything one run needs; the sweep makes these, `arena run` makes one."""
-
-    campaign: str
-    run_id: str
-    server: str
-    workload: str
-    load: LoadSpec
-    repeat: int = 1
-    order: int = 1
-    io_ms: int = 50
-    cpu_n: int = 80_000
-    cpu_service_s: float | None = None      # calibrated kernel CPU time at cpu_n, this runtime
-    server_cpus: str | None = "1"
-    load_cpus: str | None = "0"
-    scenario: str = "endpoint"              # locust only
-    locust_workers: int = 0                 # locust only
-    timeout_s: float = 60.0                 # server start-up
-    launcher: str = "native"                # "native" | "docker" (servers.LAUNCHERS)
-    memory: str | None = None               # container memory limit ("512m"); docker only
-
-
-@dataclass
-class Measured:
-    """A run's row plus what did not fit in it (for raw/)."""
-
-    result: RunResult
-    outcome: LoadOutcome | None = None
-    usage: resources.Usage | None = None
-    parallelism: dict = field(default_factory=dict)
-    limit: limits.Limit | None = None
 
 
 def _now() -> str:
@@ -146,7 +83,7 @@ def _wait_drained(url: str, path: str, timeout: float = 60.0) -> None:
         conn.close()
 
 
-def _drive(url: str, wl: Workload, point: Point, *, duration_s: float, work_dir: Path | None,
+def _drive(url: str, wl: WorkloadSpec, point: RunSpec, *, duration_s: float, work_dir: Path | None,
            warmup: bool = False) -> LoadOutcome:
     """Run the point's driver once for ``duration_s``.
 
@@ -158,7 +95,7 @@ def _drive(url: str, wl: Workload, point: Point, *, duration_s: float, work_dir:
     """
     load = point.load
     cpus = point.load_cpus
-    ncpu = wrk_driver.count_cpus(cpus)
+    ncpu = point.load_placement.count
     driver = "wrk" if warmup and load.driver != "wrk" and wl.method == "GET" else load.driver
     if driver == "wrk":
         if wl.method != "GET":
@@ -195,72 +132,14 @@ def _drive(url: str, wl: Workload, point: Point, *, duration_s: float, work_dir:
     raise ValueError(f"unknown driver {driver!r}; known: {', '.join(DRIVERS)}")
 
 
-def _row(point: Point, spec: ServerSpec, wl: Workload, *, started_at: str, sha: str,
-         status: str, failure: str = "", outcome: LoadOutcome | None = None,
-         usage: resources.Usage | None = None, seen: dict | None = None,
-         remote: dict | None = None) -> Measured:
-    """The row of a run. ``remote``: the engine's CPU seconds and memory peak of a
-    server on another machine, which /proc here cannot see."""
-    cores = catalog.cpu_count(point.server_cpus)
-    sized = catalog.sizing(spec, cores)
-    o = outcome
-    server_cpu_s = remote["cpu_s"] if remote else usage.server_cpu_s if usage else 0.0
-    gen_share = o.generator_share if o else None
-    foreign = usage.foreign_share(o.generator_cpu_s or 0.0) if (usage and o) else None
-    lim = None
-    eff = None
-    verdict = ""
-    if o is not None:
-        lim = limits.limit(model=spec.model, runtime=spec.runtime, workers=sized.workers,
-                           threads=sized.threads, cores=cores,
-                           connections=point.load.connections if o.loop == "closed" else None,
-                           rate=point.load.rate if o.loop == "open" else None,
-                           wait_s=wl.wait_s, cpu_service_s=point.cpu_service_s or 0.0,
-                           generator_rps=limits.generator_ceiling(o.rps, gen_share))
-        eff = limits.efficiency(o.rps, lim.rps)
-        # the generator could not send more if it used > 90% of its cores, or if its
-        # (server-free) cores had no idle time left because a neighbour took them
-        starved = usage.watched_busy_share if usage else None
-        busiest = max((s for s in (gen_share, starved) if s is not None), default=None)
-        verdict = limits.verdict(status=status, error_share=limits.error_share(o.errors, o.requests),
-                                 generator_share=busiest, foreign_share=foreign, efficiency=eff)
-    result = RunResult(
-        schema=SCHEMA_VERSION, campaign=point.campaign, run_id=point.run_id, repeat=point.repeat,
-        order=point.order, started_at=started_at, git_sha=sha, server=spec.name,
-        runtime=spec.runtime, model=spec.model, workers=sized.workers, threads=sized.threads,
-        parallelism=json.dumps(seen or {}, sort_keys=True), launcher=point.launcher,
-        workload=wl.name, target=wl.target, driver=point.load.driver,
-        connections=point.load.connections if point.load.driver != "vegeta" else None,
-        rate=point.load.rate if point.load.driver == "vegeta" else None,
-        duration_s=point.load.duration_s, server_cpus=point.server_cpus or "",
-        load_cpus=point.load_cpus or "", status=status, failure=failure[:500],
-        requests=o.requests if o else 0, errors_connect=o.errors_connect if o else 0,
-        errors_read=o.errors_read if o else 0, errors_write=o.errors_write if o else 0,
-        errors_timeout=o.errors_timeout if o else 0, errors_status=o.errors_status if o else 0,
-        rps=o.rps if o else 0.0,
-        latency_p50_ms=o.latency_p50_ms if o else None, latency_p90_ms=o.latency_p90_ms if o else None,
-        latency_p99_ms=o.latency_p99_ms if o else None,
-        latency_p999_ms=o.latency_p999_ms if o else None,
-        latency_max_ms=o.latency_max_ms if o else None, latency_kind=o.latency_kind if o else "",
-        server_cpu_s=server_cpu_s,
-        server_rss_peak_mib=remote["mem_peak_mib"] if remote else usage.server_rss_peak_mib if usage else 0.0,
-        generator_cpu_s=(o.generator_cpu_s or 0.0) if o else 0.0,
-        generator_cpu_share=gen_share if gen_share is not None else 0.0,
-        foreign_cpu_share=foreign if foreign is not None else 0.0,
-        cpu_us_per_request=(server_cpu_s / o.requests * 1e6) if (usage and o and o.requests) else None,
-        limit_rps=lim.rps if lim else None, limit_kind=lim.kind if lim else "",
-        efficiency=eff, bottleneck=verdict)
-    return Measured(result=result, outcome=o, usage=usage, parallelism=seen or {}, limit=lim)
-
-
-def run_point(point: Point, *, raw_dir: Path, spec: ServerSpec | None = None,
+def run_point(point: RunSpec, *, raw_dir: Path, spec: ServerSpec | None = None,
               note: Callable[[str], None] = lambda _msg: None) -> Measured:
     """Run one point and return its row; never raises for a server or driver failure.
 
     KeyboardInterrupt still propagates, after the server is stopped.
     """
     spec = spec or catalog.get(point.server)
-    wl = workload(point.workload, io_ms=point.io_ms, cpu_n=point.cpu_n)
+    wl = catalog.workload_for(point)
     if point.load.driver not in DRIVERS:
         raise ValueError(f"unknown driver {point.load.driver!r}; known: {', '.join(DRIVERS)}")
     if point.load.duration_s <= 0 or point.load.warmup_s < 0:
@@ -271,8 +150,8 @@ def run_point(point: Point, *, raw_dir: Path, spec: ServerSpec | None = None,
     raw_dir.mkdir(parents=True, exist_ok=True)
     started_at = _now()
     sha = git_sha()
-    row = lambda status, **kw: _row(point, spec, wl, started_at=started_at, sha=sha,  # noqa: E731
-                                    status=status, **kw)
+    row = lambda status, **kw: rows.build(point, spec, wl, started_at=started_at,  # noqa: E731
+                                          sha=sha, status=status, **kw)
     launch = servers.launcher(point.launcher)
     docker = point.launcher == "docker"
     upstream: RunningServer | None = None
@@ -304,8 +183,8 @@ def run_point(point: Point, *, raw_dir: Path, spec: ServerSpec | None = None,
             if docker:
                 seen.update(server.parallelism())     # the engine's placement, the runtime's view
                 engine_before = server.resources()
-            load_set = resources.parse_cpus(point.load_cpus)
-            server_set = resources.parse_cpus(point.server_cpus)
+            load_set = point.load_placement.cpus
+            server_set = point.server_placement.cpus
             # the generator's cores are watched only when the server is not on them too
             sampler = resources.Sampler(server.pids, watch_cpus=load_set if not load_set & server_set
                                         else frozenset()).start()
@@ -351,5 +230,5 @@ def _write_outcome(raw_dir: Path, outcome: LoadOutcome, usage: resources.Usage, 
     (raw_dir / "outcome.json").write_text(json.dumps(data, indent=2, default=str) + "\n")
 
 
-def with_rate(point: Point, rate: float) -> Point:
+def with_rate(point: RunSpec, rate: float) -> RunSpec:
     return replace(point, load=replace(point.load, rate=rate))

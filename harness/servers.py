@@ -17,7 +17,7 @@ from typing import Iterator
 
 from harness import catalog
 from harness.launch.native import LaunchError, ReadyHttp, ReadyLine, RunningServer, launch
-from harness.specs import ServerSpec
+from harness.specs import Placement, ServerSpec
 
 UPSTREAM_BIN = catalog.BIN / "arena-upstream"
 LAUNCHERS = ("native", "docker")
@@ -52,7 +52,7 @@ def start(spec: ServerSpec, *, host: str = "127.0.0.1", cpus: str | None = None,
 
     ``upstream`` (host:port) becomes ARENA_UPSTREAM for the /upstream workload.
     """
-    cores = catalog.cpu_count(cpus)
+    cores = Placement.parse(cpus).count
     port = 0 if spec.ready == "line" else free_port(host)
     argv, extra_env = catalog.command(spec, host=host, port=port, cores=cores)
     env = {**os.environ, **extra_env}

@@ -1,10 +1,18 @@
-"""The values that flow through the harness: frozen dataclasses, no behaviour.
+"""The values that flow through the harness: frozen dataclasses, resolved once.
 
-catalog -> ServerSpec -> launch -> verify -> measure -> RunResult row.
+    sweep file -> RunSpec (server, WorkloadSpec, LoadSpec, Placement) -> launch ->
+    verify -> drive -> measure -> RunResult row (harness/row.py builds it)
+
+Only parsing that turns text into a value lives here (Placement); everything that
+needs the catalog, the contract or a running process lives in the stage that owns it.
 """
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterable
 
 MODELS = ("threaded", "forked", "async", "goroutines", "event-loop", "cluster")
 RUNTIMES = ("python", "go", "node")
@@ -68,6 +76,78 @@ class VerifyReport:
         return not self.mismatches
 
 
+class PlacementError(ValueError):
+    """A CPU list that is not one; the message quotes it and shows the form."""
+
+
+_CPU_RANGE = re.compile(r"(\d+)(?:-(\d+))?")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """A parsed CPU set: the project's one reading of a taskset list.
+
+    ``Placement.parse("0-1,3")`` -> cpus {0, 1, 3}; ``text`` keeps the list as given
+    (it is what rows and run ids record). An empty list or None means "not pinned":
+    every CPU this process may use (sched_getaffinity), and ``taskset`` is None.
+    Overlapping ranges count once ("0-2,1" is three CPUs).
+    """
+
+    text: str
+    cpus: frozenset[int]
+
+    @classmethod
+    def parse(cls, value: "str | Iterable[int] | Placement | None") -> "Placement":
+        if isinstance(value, Placement):
+            return value
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return cls("", frozenset(os.sched_getaffinity(0)))
+        if not isinstance(value, str):
+            cpus = frozenset(int(c) for c in value)
+            return cls(",".join(map(str, sorted(cpus))), cpus)
+        text = value.strip()
+        cpus: set[int] = set()
+        for part in text.split(","):
+            m = _CPU_RANGE.fullmatch(part.strip())
+            if not m or (m.group(2) is not None and int(m.group(2)) < int(m.group(1))):
+                raise PlacementError(f"{value!r} is not a CPU list such as \"1\", \"0-1\" or \"0,2-3\"")
+            lo = int(m.group(1))
+            cpus.update(range(lo, int(m.group(2) or lo) + 1))
+        return cls(text, frozenset(cpus))
+
+    @property
+    def count(self) -> int:
+        return len(self.cpus)
+
+    @property
+    def taskset(self) -> str | None:
+        """The list for ``taskset -c`` (None: do not pin)."""
+        return self.text or None
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """A contract workload as the load tools see it: one request, and what is known of its cost.
+
+    ``wait_s`` is the known wait per request (I/O); ``cpu_service_s`` the known CPU
+    time per request on the server's runtime (from calibration; None when unknown);
+    ``calibrated`` says ``cpu_n`` itself was chosen by calibration for a target
+    service time rather than given.
+    """
+
+    name: str
+    target: str                     # path and query
+    method: str = "GET"
+    body: bytes | None = None
+    wait_s: float = 0.0
+    cpu_n: int = 0                  # kernel iterations per request
+    cpu_service_s: float | None = None
+    calibrated: bool = False
+
+
 SCHEMA_VERSION = 1
 
 
@@ -80,6 +160,50 @@ class LoadSpec:
     rate: float | None = None       # open loop, requests per second (vegeta)
     duration_s: float = 10.0
     warmup_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One planned run, from the sweep file (or `arena run`'s flags) to its row.
+
+    The plan makes it with what the file says; the sweep resolves what only a
+    campaign knows just before it runs (``cpu_n``/``cpu_service_s`` from the
+    calibration, ``load.rate`` from ``rate_fraction`` times the measured saturation,
+    ``order``). ``workers``/``threads`` override the catalog's sizing formulas.
+    """
+
+    campaign: str
+    run_id: str
+    server: str
+    workload: str
+    load: LoadSpec
+    repeat: int = 1
+    order: int = 1
+    io_ms: int = 50
+    cpu_n: int = 80_000
+    cpu_service_s: float | None = None      # calibrated kernel CPU time at cpu_n, this runtime
+    calibrated: bool = False                # cpu_n comes from calibration (same service time)
+    rate_fraction: float | None = None      # open loop at this share of the measured saturation
+    server_cpus: str | None = "1"
+    load_cpus: str | None = "0"
+    scenario: str = "endpoint"              # locust only
+    locust_workers: int = 0                 # locust only
+    timeout_s: float = 60.0                 # server start-up
+    launcher: str = "native"                # "native" | "docker"
+    memory: str | None = None               # container memory limit ("512m"); docker only
+    workers: str | None = None              # sizing override (a formula in cores)
+    threads: str | None = None
+
+    def __post_init__(self) -> None:
+        self.server_placement, self.load_placement     # bad CPU lists fail here, not mid-run
+
+    @cached_property
+    def server_placement(self) -> Placement:
+        return Placement.parse(self.server_cpus)
+
+    @cached_property
+    def load_placement(self) -> Placement:
+        return Placement.parse(self.load_cpus)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from typing import Sequence
 
 from harness.drivers.bounded import kill_groups, wait_bounded
 from harness.drivers.outcome import LoadOutcome
+from harness.specs import Placement
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "workloads" / "scenarios"
@@ -157,8 +158,6 @@ def run_locust(host: str, *, scenario: str, users: int, duration_s: int, workers
     (master, workers) is started by this function in its own process group and
     killed if it outlives ``duration_s + grace_s``.
     """
-    from harness.drivers.wrk import count_cpus
-
     locustfile = str(scenario_path(scenario))
     locust = locust_bin()
     tmp = None
@@ -203,7 +202,7 @@ def run_locust(host: str, *, scenario: str, users: int, duration_s: int, workers
             {"connect": 0, "read": 0, "write": 0, "timeout": 0, "status": 0}
         outcome = summarise(stats, failures, duration_s=float(duration_s),
                             generator_cpu_s=done.cpu_s,
-                            generator_cpus=generator_cpus or count_cpus(cpus), users=users,
+                            generator_cpus=generator_cpus or Placement.parse(cpus).count, users=users,
                             workers=workers, scenario=Path(locustfile).stem)
         outcome.extra.update({"argv": " ".join(argv), "wall_s": done.wall_s})
         return outcome

@@ -39,6 +39,7 @@ from typing import Sequence
 from harness.drivers.bounded import wait_bounded
 from harness.drivers.outcome import LoadOutcome, percentile
 from harness.measure.host import tool
+from harness.specs import Placement
 
 DEFAULT_TIMEOUT_S = 10
 # vegeta opens a worker (and a connection) per request in flight, without bound. Past
@@ -179,8 +180,6 @@ def run_vegeta(url: str, *, rate: int, duration_s: float, timeout_s: float = DEF
 
     ``work_dir`` keeps results.gob, results.csv, report.json and stderr (raw/).
     """
-    from harness.drivers.wrk import count_cpus
-
     vegeta = vegeta_bin()
     tmp = None
     if work_dir is None:
@@ -220,7 +219,7 @@ def run_vegeta(url: str, *, rate: int, duration_s: float, timeout_s: float = DEF
             (wd / "report.json").write_text(report.stdout)
         outcome = summarise(parse_csv(encoded.stdout), rate=rate, duration_s=duration_s,
                             generator_cpu_s=done.cpu_s,
-                            generator_cpus=generator_cpus or count_cpus(cpus))
+                            generator_cpus=generator_cpus or Placement.parse(cpus).count)
         try:
             outcome.extra["vegeta_report"] = json.loads(report.stdout) if report.returncode == 0 else None
         except ValueError:

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from harness.drivers.bounded import wait_bounded
+from harness.specs import Placement
 
 REPORT_SCRIPT = Path(__file__).with_name("wrk_report.lua")
 PERCENTILES = ("p50", "p75", "p90", "p99", "p99_9", "p99_99")
@@ -175,23 +176,6 @@ def build_argv(
 
 def _cpu_list(cpus: str | Sequence[int]) -> str:
     return cpus if isinstance(cpus, str) else ",".join(str(c) for c in cpus)
-
-
-def count_cpus(cpus: str | Sequence[int] | None) -> int:
-    """How many CPUs a taskset list names ("0", "0-1", "0,2-3"); all usable ones if None."""
-    if cpus is None:
-        return len(os.sched_getaffinity(0))
-    if not isinstance(cpus, str):
-        return len(set(cpus))
-    n: set[int] = set()
-    for part in cpus.split(","):
-        part = part.strip()
-        if "-" in part:
-            a, b = part.split("-", 1)
-            n.update(range(int(a), int(b) + 1))
-        elif part:
-            n.add(int(part))
-    return len(n)
 
 
 def _opt_num(x: Any) -> float | None:
@@ -343,7 +327,7 @@ def run_wrk(
         return parse_report(
             out_json.read_text(), argv=argv, url=url, threads=threads, connections=connections,
             duration_s=duration_s, timeout_s=timeout_s, wrk_user_s=done.user_s, wrk_sys_s=done.sys_s,
-            wrk_cpus=count_cpus(cpus), wall_s=done.wall_s,
+            wrk_cpus=Placement.parse(cpus).count, wall_s=done.wall_s,
         )
     finally:
         if tmp is not None:

@@ -57,7 +57,7 @@ from typing import Iterator
 
 from harness import catalog
 from harness.launch.native import DEFAULT_READY_PATTERN, LaunchError
-from harness.specs import ServerSpec
+from harness.specs import Placement, ServerSpec
 
 ROOT = catalog.ROOT
 DOCKER_DIR = ROOT / "docker"
@@ -704,7 +704,7 @@ def start(spec: ServerSpec, *, host: str | None = None, cpus: str | None = None,
     image = image_for(family_of(spec), engine=engine, log_dir=build_log_dir or log_dir)
     host = host or ("0.0.0.0" if engine_host() else "127.0.0.1")
     if cpus:
-        cores = catalog.cpu_count(cpus)
+        cores = Placement.parse(cpus).count
     elif engine_host() is None:
         cores = len(os.sched_getaffinity(0))
     else:

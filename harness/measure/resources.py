@@ -79,17 +79,6 @@ def cpus_busy_s(cpus: set[int] | frozenset[int], text: str | None = None) -> flo
     return total
 
 
-def parse_cpus(cpus: str | None) -> frozenset[int]:
-    """A taskset list ("0", "0-1,3") -> the CPU numbers; None -> every CPU this process may use."""
-    if not cpus:
-        return frozenset(os.sched_getaffinity(0))
-    out: set[int] = set()
-    for part in cpus.split(","):
-        lo, _, hi = part.strip().partition("-")
-        out.update(range(int(lo), int(hi or lo) + 1))
-    return frozenset(out)
-
-
 def self_cpu_s() -> float:
     t = os.times()
     return t.user + t.system

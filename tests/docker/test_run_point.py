@@ -17,6 +17,7 @@ from harness.launch import docker as launcher
 from harness.specs import LoadSpec
 
 run = pytest.importorskip("harness.run")
+from harness.specs import RunSpec  # noqa: E402
 
 
 @pytest.fixture
@@ -39,7 +40,7 @@ def watched(monkeypatch):
 def test_run_point_in_docker(engine, images, watched, tmp_path, server, workload):
     if shutil.which("wrk") is None:
         pytest.skip("wrk is not installed (make tools)")
-    point = run.Point(campaign="docker-test", run_id=f"{server}.{workload}", server=server,
+    point = RunSpec(campaign="docker-test", run_id=f"{server}.{workload}", server=server,
                       workload=workload, io_ms=5, launcher="docker", memory="256m",
                       load=LoadSpec(driver="wrk", connections=8, duration_s=2, warmup_s=1),
                       server_cpus="1", load_cpus="0")
@@ -84,7 +85,7 @@ def test_memory_without_docker_is_refused(tmp_path):
         [sys.executable, "-m", "harness.cli", "run", "--server", "go", "--workload", "hello",
          "--connections", "4", "--memory", "128m", "--results", str(tmp_path)],
         cwd=catalog.ROOT, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 2 and "--memory limits a container; add --launcher docker" in out.stderr
+    assert out.returncode == 2 and "a memory limit needs a container: set --launcher docker" in out.stderr
     assert not (tmp_path / "adhoc").exists()
 
 

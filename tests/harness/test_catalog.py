@@ -82,11 +82,6 @@ def test_unknown_server_lists_the_known_ones():
         catalog.get("nginx")
 
 
-@pytest.mark.parametrize("cpus, expected", [("1", 1), ("0-1", 2), ("0,2-3", 3)])
-def test_cpu_count(cpus, expected):
-    assert catalog.cpu_count(cpus) == expected
-
-
 def test_docs_servers_table_is_generated_from_the_catalog():
     committed = (catalog.ROOT / "docs" / "servers.md").read_text()
     assert committed == catalog.markdown(), \

@@ -133,7 +133,7 @@ def test_facts_of_this_machine():
         assert key in v          # recorded, None when the tool is missing
 
 
-def test_busy_time_of_chosen_cpus_and_cpu_lists():
+def test_busy_time_of_chosen_cpus():
     text = ("cpu  300 0 100 2000 0 0 0 0 0 0\n"
             "cpu0 100 0 50 1000 0 0 0 0 0 0\n"
             "cpu1 200 0 50 1000 0 0 0 0 0 0\n"
@@ -141,8 +141,6 @@ def test_busy_time_of_chosen_cpus_and_cpu_lists():
     assert resources.cpus_busy_s({0}, text) == pytest.approx(150 / resources.CLK_TCK)
     assert resources.cpus_busy_s({0, 1}, text) == pytest.approx(400 / resources.CLK_TCK)
     assert resources.cpus_busy_s(set(), text) == 0.0
-    assert resources.parse_cpus("0-1,3") == {0, 1, 3}
-    assert resources.parse_cpus(None) == set(os.sched_getaffinity(0))
     u = resources.Usage(wall_s=2.0, server_cpu_s=0, server_rss_peak_bytes=0, server_processes_peak=0,
                         machine_busy_s=0, harness_cpu_s=0, ncpu=2, samples=1,
                         watched_busy_s=1.9, watched_ncpu=1)

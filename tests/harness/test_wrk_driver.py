@@ -15,7 +15,6 @@ from harness.drivers.wrk import (
     REPORT_SCRIPT,
     WrkError,
     build_argv,
-    count_cpus,
     parse_report,
     result_row,
     run_wrk,
@@ -103,14 +102,6 @@ def test_build_argv() -> None:
         build_argv("http://h/", connections=1, threads=2, duration_s=1)
     with pytest.raises(ValueError):
         build_argv("http://h/", connections=1, duration_s=1.5)
-
-
-def test_count_cpus() -> None:
-    assert count_cpus("0") == 1
-    assert count_cpus("0-3") == 4
-    assert count_cpus("0,2-3") == 3
-    assert count_cpus([1, 1, 2]) == 2
-    assert count_cpus(None) >= 1
 
 
 # wrk 4.1.0's stats_correct (src/stats.c), and the inverse wrk_report.lua applies.

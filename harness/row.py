@@ -1,0 +1,114 @@
+"""A run's row: RunResult built in one place from RunSpec, LoadOutcome, usage and Limit.
+
+    measured = row.build(run, server, workload, started_at=..., sha=..., status="ok",
+                         outcome=outcome, usage=usage, seen=parallelism)
+
+Every row of results/<campaign>/runs.csv comes from ``build``: a measured run, a
+failed one (no outcome: zeros and empty cells) and a run the sweep could not plan
+(a rate fraction without a saturation to take it of).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from harness import catalog, limits
+from harness.drivers.outcome import LoadOutcome
+from harness.measure import resources
+from harness.specs import SCHEMA_VERSION, RunResult, RunSpec, ServerSpec, Sizing, WorkloadSpec
+
+FAILURE_CHARS = 500     # a failure's first lines; the whole traceback is in raw/error.txt
+
+
+@dataclass
+class Measured:
+    """A run's row plus what did not fit in it (for raw/)."""
+
+    result: RunResult
+    outcome: LoadOutcome | None = None
+    usage: resources.Usage | None = None
+    parallelism: dict = field(default_factory=dict)
+    limit: limits.Limit | None = None
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """What a measured run means: its ceiling, how close it came, what held it back."""
+
+    limit: limits.Limit | None = None
+    efficiency: float | None = None
+    bottleneck: str = ""
+    generator_share: float | None = None
+    foreign_share: float | None = None
+
+
+def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, status: str,
+          outcome: LoadOutcome | None, usage: resources.Usage | None) -> Judgement:
+    """The theoretical limit of the run, the efficiency against it and the verdict."""
+    if outcome is None:
+        return Judgement()
+    gen_share = outcome.generator_share
+    foreign = usage.foreign_share(outcome.generator_cpu_s or 0.0) if usage else None
+    lim = limits.limit(model=server.model, runtime=server.runtime, workers=sized.workers,
+                       threads=sized.threads, cores=sized.cores,
+                       connections=run.load.connections if outcome.loop == "closed" else None,
+                       rate=run.load.rate if outcome.loop == "open" else None,
+                       wait_s=wl.wait_s, cpu_service_s=wl.cpu_service_s or 0.0,
+                       generator_rps=limits.generator_ceiling(outcome.rps, gen_share))
+    eff = limits.efficiency(outcome.rps, lim.rps)
+    # the generator could not send more if it used > 90% of its cores, or if its
+    # (server-free) cores had no idle time left because a neighbour took them
+    starved = usage.watched_busy_share if usage else None
+    busiest = max((s for s in (gen_share, starved) if s is not None), default=None)
+    verdict = limits.verdict(status=status,
+                             error_share=limits.error_share(outcome.errors, outcome.requests),
+                             generator_share=busiest, foreign_share=foreign, efficiency=eff)
+    return Judgement(lim, eff, verdict, gen_share, foreign)
+
+
+def _outcome_columns(o: LoadOutcome | None) -> dict:
+    """The driver's columns of the row; zeros and empty cells when nothing was measured."""
+    if o is None:
+        return dict(requests=0, errors_connect=0, errors_read=0, errors_write=0, errors_timeout=0,
+                    errors_status=0, rps=0.0, latency_p50_ms=None, latency_p90_ms=None,
+                    latency_p99_ms=None, latency_p999_ms=None, latency_max_ms=None, latency_kind="",
+                    generator_cpu_s=0.0)
+    return dict(requests=o.requests, errors_connect=o.errors_connect, errors_read=o.errors_read,
+                errors_write=o.errors_write, errors_timeout=o.errors_timeout,
+                errors_status=o.errors_status, rps=o.rps, latency_p50_ms=o.latency_p50_ms,
+                latency_p90_ms=o.latency_p90_ms, latency_p99_ms=o.latency_p99_ms,
+                latency_p999_ms=o.latency_p999_ms, latency_max_ms=o.latency_max_ms,
+                latency_kind=o.latency_kind, generator_cpu_s=o.generator_cpu_s or 0.0)
+
+
+def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str, sha: str,
+          status: str, failure: str = "", outcome: LoadOutcome | None = None,
+          usage: resources.Usage | None = None, seen: dict | None = None,
+          remote: dict | None = None) -> Measured:
+    """The row of a run. ``remote``: the engine's CPU seconds and memory peak of a
+    server on another machine, which /proc here cannot see."""
+    sized = catalog.sizing(server, run.server_placement.count)
+    verdict = judge(run, server, wl, sized, status=status, outcome=outcome, usage=usage)
+    server_cpu_s = remote["cpu_s"] if remote else usage.server_cpu_s if usage else 0.0
+    rss = remote["mem_peak_mib"] if remote else usage.server_rss_peak_mib if usage else 0.0
+    open_loop = run.load.driver == "vegeta"
+    lim = verdict.limit
+    result = RunResult(
+        schema=SCHEMA_VERSION, campaign=run.campaign, run_id=run.run_id, repeat=run.repeat,
+        order=run.order, started_at=started_at, git_sha=sha, server=server.name,
+        runtime=server.runtime, model=server.model, workers=sized.workers, threads=sized.threads,
+        parallelism=json.dumps(seen or {}, sort_keys=True), launcher=run.launcher,
+        workload=wl.name, target=wl.target, driver=run.load.driver,
+        connections=None if open_loop else run.load.connections,
+        rate=run.load.rate if open_loop else None,
+        duration_s=run.load.duration_s, server_cpus=run.server_cpus or "",
+        load_cpus=run.load_cpus or "", status=status, failure=failure[:FAILURE_CHARS],
+        **_outcome_columns(outcome),
+        server_cpu_s=server_cpu_s, server_rss_peak_mib=rss,
+        generator_cpu_share=verdict.generator_share if verdict.generator_share is not None else 0.0,
+        foreign_cpu_share=verdict.foreign_share if verdict.foreign_share is not None else 0.0,
+        cpu_us_per_request=(server_cpu_s / outcome.requests * 1e6)
+        if (usage and outcome and outcome.requests) else None,
+        limit_rps=lim.rps if lim else None, limit_kind=lim.kind if lim else "",
+        efficiency=verdict.efficiency, bottleneck=verdict.bottleneck)
+    return Measured(result=result, outcome=outcome, usage=usage, parallelism=seen or {}, limit=lim)
