@@ -13,6 +13,7 @@ import tomllib
 from dataclasses import replace
 from pathlib import Path
 
+from harness import specs
 from harness.specs import MODELS, RUNTIMES, RunSpec, ServerSpec, Sizing, WorkloadSpec
 from workloads import contract
 
@@ -155,7 +156,7 @@ def with_sizing(spec: ServerSpec, workers: str | None = None, threads: str | Non
 ECHO_BYTES = 1024       # the body /echo is driven with
 
 
-def workload(name: str, *, io_ms: int = 50, cpu_n: int = 80_000, cpu_service_s: float | None = None,
+def workload(name: str, *, io_ms: int = specs.IO_MS, cpu_n: int = specs.CPU_N, cpu_service_s: float | None = None,
              calibrated: bool = False) -> WorkloadSpec:
     """The request for a contract workload with its parameters; unknown name = error."""
     if name not in contract.WORKLOADS:
@@ -199,7 +200,7 @@ def table(specs: dict[str, ServerSpec] | None = None, cores: int = 2) -> str:
 
 def markdown(specs: dict[str, ServerSpec] | None = None, cores: int = 2) -> str:
     """docs/servers.md: the table with its explanation."""
-    lines = ["<!-- Generated from servers/catalog.toml by `python -m harness.catalog --markdown`;",
+    lines = ["<!-- Generated from servers/catalog.toml by `arena docs`;",
              "     edit the catalog, not this file (a test checks they agree). -->",
              "# The servers", "",
              "Every variant the suite runs, from `servers/catalog.toml`. Sizing formulas are in",
@@ -208,8 +209,3 @@ def markdown(specs: dict[str, ServerSpec] | None = None, cores: int = 2) -> str:
              ]
     return "\n".join(lines) + "\n" + table(specs, cores)
 
-
-if __name__ == "__main__":
-    if sys.argv[1:] not in (["--markdown"], ["--table"]):
-        sys.exit("usage: python -m harness.catalog --markdown | --table")
-    sys.stdout.write(markdown() if sys.argv[1] == "--markdown" else table())

@@ -18,7 +18,12 @@ import importlib
 import sys
 
 # Modules with register(subparsers): imported lazily, in this order.
-COMMAND_MODULES = ("harness.server_commands", "harness.commands", "harness.report")  # up, verify; run, sweep; report
+COMMAND_MODULES = (
+    "harness.server_commands",      # up, verify
+    "harness.commands",             # run, sweep
+    "harness.report",               # report
+    "harness.reference",            # list, docs
+)
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -14,6 +14,15 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterable
 
+# The defaults of a run, stated once: the settings schema (sweep files, `arena run`),
+# the specs below and the workload factory all take them from here.
+IO_MS = 50                  # the wait of /io, /mixed, /upstream
+CPU_N = 80_000              # kernel iterations of /cpu, /mixed
+SERVER_CPUS = "1"           # server and load generator on different cores
+LOAD_CPUS = "0"
+DURATION_S = 10.0
+WARMUP_S = 2.0
+
 MODELS = ("threaded", "forked", "async", "goroutines", "event-loop", "cluster")
 RUNTIMES = ("python", "go", "node")
 
@@ -158,8 +167,8 @@ class LoadSpec:
     driver: str                     # "wrk" | "vegeta" | "locust"
     connections: int | None = None  # closed loop (wrk, locust users)
     rate: float | None = None       # open loop, requests per second (vegeta)
-    duration_s: float = 10.0
-    warmup_s: float = 2.0
+    duration_s: float = DURATION_S
+    warmup_s: float = WARMUP_S
 
 
 @dataclass(frozen=True)
@@ -179,13 +188,13 @@ class RunSpec:
     load: LoadSpec
     repeat: int = 1
     order: int = 1
-    io_ms: int = 50
-    cpu_n: int = 80_000
+    io_ms: int = IO_MS
+    cpu_n: int = CPU_N
     cpu_service_s: float | None = None      # calibrated kernel CPU time at cpu_n, this runtime
     calibrated: bool = False                # cpu_n comes from calibration (same service time)
     rate_fraction: float | None = None      # open loop at this share of the measured saturation
-    server_cpus: str | None = "1"
-    load_cpus: str | None = "0"
+    server_cpus: str | None = SERVER_CPUS
+    load_cpus: str | None = LOAD_CPUS
     scenario: str = "endpoint"              # locust only
     locust_workers: int = 0                 # locust only
     timeout_s: float = 60.0                 # server start-up

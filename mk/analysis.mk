@@ -2,11 +2,12 @@
 # Included by the top Makefile (-include mk/*.mk). Reads results/ only; never measures.
 #
 #   make report CAMPAIGN=NAME   results/NAME/report.md + report.html (self-contained)
-#   make docs                   every generated page of docs/: the charts, docs/results.md and
-#                               the README's published block from the campaign that
-#                               results/published.txt names (or DOCS_CAMPAIGN=results/NAME),
-#                               the pyserver options from its config schema, the servers
-#                               from the catalog
+#   make docs                   `arena docs`: every generated page of docs/: the charts,
+#                               docs/results.md and the README's published block from the
+#                               campaign that results/published.txt names (or
+#                               DOCS_CAMPAIGN=results/NAME), the pyserver options from its
+#                               config schema, the servers (and the README's table) from the
+#                               catalog, docs/sweep-files.md from the settings schema
 
 DOCS_DIR      ?= docs
 DOCS_CAMPAIGN ?=
@@ -14,10 +15,8 @@ DOCS_CAMPAIGN ?=
 .PHONY: docs report
 
 docs: venv
-	$(PY) -m pyserver.config --markdown > $(DOCS_DIR)/pyserver-options.md
-	$(PY) -m harness.catalog --markdown > $(DOCS_DIR)/servers.md
-	$(PY) -m harness.report --docs $(DOCS_DIR) --readme README.md $(DOCS_CAMPAIGN)
+	$(VENV)/bin/arena docs --docs-dir $(DOCS_DIR) --readme README.md $(DOCS_CAMPAIGN)
 
 report: venv
 	@if [ -z "$(CAMPAIGN)" ]; then echo "usage: make report CAMPAIGN=NAME (a folder under results/)" >&2; exit 2; fi
-	$(PY) -m harness.report $(CAMPAIGN)
+	$(VENV)/bin/arena report $(CAMPAIGN)

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from harness import specs
 from harness.specs import Placement, PlacementError
 from harness.servers import LAUNCHERS
 from workloads import contract
@@ -194,20 +195,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("rate_fractions", Number(0, strict=True), (),
             "open loop at these shares of the saturation the closed-loop points of the same "
             "server and workload measured in this campaign (they run after them)", many=True),
-    Setting("io_ms", Number(0, integer=True), 50, "the wait of /io, /mixed and /upstream, ms",
+    Setting("io_ms", Number(0, integer=True), specs.IO_MS, "the wait of /io, /mixed and /upstream, ms",
             flag="--io-ms"),
     Setting("cpu", Choice(CPU_VIEWS), "same-n",
             "/cpu and /mixed: the same N everywhere, or N calibrated per runtime for "
             "[calibration] target_ms of CPU"),
-    Setting("cpu_n", Number(0, integer=True), 80_000, "kernel iterations of /cpu and /mixed (same-n)",
+    Setting("cpu_n", Number(0, integer=True), specs.CPU_N, "kernel iterations of /cpu and /mixed (same-n)",
             flag="--cpu-n"),
-    Setting("duration_s", Number(0, strict=True), 10.0, "measured seconds per run", where="both",
+    Setting("duration_s", Number(0, strict=True), specs.DURATION_S, "measured seconds per run", where="both",
             flag="--duration"),
-    Setting("warmup_s", Number(0), 2.0, "warm-up seconds per run, not recorded", where="both",
+    Setting("warmup_s", Number(0), specs.WARMUP_S, "warm-up seconds per run, not recorded", where="both",
             flag="--warmup"),
-    Setting("server_cpus", CPUS, "1", "taskset list for the server; a point's own is part of its "
+    Setting("server_cpus", CPUS, specs.SERVER_CPUS, "taskset list for the server; a point's own is part of its "
             "run ids", where="both", flag="--server-cpus"),
-    Setting("load_cpus", CPUS, "0", "taskset list for the load tool", where="both",
+    Setting("load_cpus", CPUS, specs.LOAD_CPUS, "taskset list for the load tool", where="both",
             flag="--load-cpus"),
     Setting("launcher", Launchers(), ("native",),
             "start the server as a process (native) or a container (docker); with a list, "
@@ -229,7 +230,7 @@ BY_KEY = {s.key: s for s in SETTINGS}
 CALIBRATION: tuple[Setting, ...] = (
     Setting("target_ms", Number(0, strict=True), 5.0, "CPU milliseconds per request to calibrate for",
             where="calibration"),
-    Setting("servers", TEXT, {"python": "gunicorn-sync", "go": "go", "node": "node"},
+    Setting("servers", Pattern("a table of runtime = server"), {"python": "gunicorn-sync", "go": "go", "node": "node"},
             "the server that measures each runtime's kernel: { runtime = \"server\" }",
             where="calibration"),
     Setting("requests", Number(1, integer=True), 20,

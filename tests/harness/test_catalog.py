@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import catalog
+from harness import catalog, reference
 from harness.catalog import CatalogError
 
 ENTRY = '''
@@ -85,13 +85,9 @@ def test_unknown_server_lists_the_known_ones():
 def test_docs_servers_table_is_generated_from_the_catalog():
     committed = (catalog.ROOT / "docs" / "servers.md").read_text()
     assert committed == catalog.markdown(), \
-        "docs/servers.md is stale: python -m harness.catalog --markdown > docs/servers.md"
+        "docs/servers.md is stale: run `arena docs`"
 
 
 def test_readme_servers_table_is_generated_from_the_catalog():
     readme = (catalog.ROOT / "README.md").read_text()
-    start = readme.index("<!-- servers table:")
-    start = readme.index("\n", start) + 1
-    end = readme.index("<!-- end servers table -->")
-    assert readme[start:end] == catalog.table(), \
-        "README's servers table is stale: paste `python -m harness.catalog --table` there"
+    assert readme == reference.with_servers_table(readme), "README's servers table is stale: run `arena docs`"
