@@ -16,13 +16,15 @@ ARGS     ?=
 help:
 	@echo "make bench         quick benchmark sweep, natively, ending in a report with charts"
 	@echo "make bench-full    the full sweep (harness/sweeps/full.toml)"
-	@echo "make report CAMPAIGN=NAME / make docs   reports and published charts from results/"
-	@echo "make docker        container images (make docker-engine / docker-base without a registry)"
+	@echo "make bench-server  pyserver vs gunicorn, model for model (harness/sweeps/bench-server.toml), then a report"
 	@echo "make bench-docker  the same points natively and in Docker, side by side, then a report"
+	@echo "make report CAMPAIGN=NAME   a campaign's report (Markdown + HTML) from results/NAME/"
+	@echo "make docs          every generated page: docs/, charts, the README's tables (arena docs)"
+	@echo "make docker        container images (make docker-engine / docker-base without a registry)"
 	@echo "make test          the test suite (installs what it needs)"
-	@echo "make bench-server  pyserver vs gunicorn, side by side (wrk)"
 	@echo "make serve MODE=threaded|forked|async APP=module:callable [BIND=host:port] [ARGS=...]"
 	@echo "make clean         remove .venv, bin/, node_modules/"
+	@echo "The one command behind them: .venv/bin/arena --help (list, run, sweep, report, docs, ...)"
 
 # The virtualenv is rebuilt when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml
@@ -50,9 +52,6 @@ test: venv tools $(TEST_DEPS)
 serve: venv
 	$(VENV)/bin/arena serve --mode $(MODE) --bind $(BIND) $(ARGS) $(APP)
 
-bench-server: venv tools
-	$(PY) -m harness.bench_server $(ARGS)
-
 # The main job: the quick sweep, natively, then its report with charts. One campaign a
 # day: rerunning resumes it (Ctrl-C is safe); BENCH_CAMPAIGN=name starts another.
 BENCH_CAMPAIGN ?= quick-$(shell date +%Y%m%d)
@@ -60,6 +59,12 @@ BENCH_CAMPAIGN ?= quick-$(shell date +%Y%m%d)
 bench: venv tools loadtools $$(BENCH_DEPS)
 	$(VENV)/bin/arena sweep harness/sweeps/quick.toml --campaign $(BENCH_CAMPAIGN) $(SWEEP_ARGS)
 	$(VENV)/bin/arena report $(BENCH_CAMPAIGN)
+
+# pyserver against gunicorn, model for model, through the same pipeline (sweep -> rows -> report).
+SERVER_CAMPAIGN ?= bench-server-$(shell date +%Y%m%d)
+bench-server: venv tools loadtools $$(BENCH_DEPS)
+	$(VENV)/bin/arena sweep harness/sweeps/bench-server.toml --campaign $(SERVER_CAMPAIGN) $(SWEEP_ARGS)
+	$(VENV)/bin/arena report $(SERVER_CAMPAIGN)
 
 clean:
 	rm -rf $(VENV) $(BIN) servers/node/node_modules .pytest_cache
