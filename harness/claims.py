@@ -20,14 +20,16 @@ NOT_SUPPORTED = "not supported"
 DEPENDS = "depends"
 NOT_TESTED = "not tested"
 
-# Two medians closer than 10% are not told apart: run-to-run spread on this kind
-# of machine is 1-5% for most servers and about 10% for gevent (RESEARCH.md), and
-# the report warns on a coefficient of variation above 10% for the same reason.
+# Two medians closer than 10% are not told apart: pyperf calls a benchmark unstable
+# when its standard deviation exceeds 10% of the mean (psf/pyperf, pyperf/_cli.py,
+# format_checks), and the report warns on a coefficient of variation above 10% for
+# the same reason.
 TIE = 0.10
 
 # A server "handles I/O well" when it reaches 80% of its Little's-law limit
 # (in-flight capacity / wait): servers with enough concurrency slots measure
-# 95-99% of it (RESEARCH.md, section 8 and the measured table), and 80% still
+# 94-98% of it in the published campaign (results/full-20261202: Go 94%, Node and
+# granian 96%), and 80% still
 # leaves room for sharing cores with the load generator; below it the model,
 # not the wait, sets the throughput.
 SERVES_WELL = 0.80

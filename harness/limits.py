@@ -1,6 +1,7 @@
 """Theoretical ceilings for one measured point, the efficiency against them, and a verdict.
 
-Pure arithmetic, no I/O (RESEARCH.md section 8):
+Pure arithmetic, no I/O. Little's law, L = lambda W (https://loadtest.help/knowledge/littles-law.html),
+and the utilisation law, U = X S (https://www.informit.com/articles/article.aspx?p=170721&seqNum=2):
 
 - **Little's law** (I/O waits): throughput <= in-flight capacity / latency, where the
   in-flight capacity is the smaller of the client's connections and the server's

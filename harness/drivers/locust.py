@@ -7,9 +7,10 @@
 Only the stats files are read: ``PREFIX_stats.csv`` (the ``Aggregated`` row's counts
 and percentiles) and ``PREFIX_failures.csv`` (errors by message, sorted into kinds).
 
-Caveats (RESEARCH.md section 5), stated in every row through ``latency_kind =
-"locust-buckets"``: a closed loop (a user waits for its answer, then thinks), and
-response times bucketed to about two significant digits (below 100 ms to whole ms),
+Caveats, stated in every row through ``latency_kind = "locust-buckets"``: a closed
+loop (a user waits for its answer, then thinks; locust/user/wait_time.py), and
+response times bucketed to about two significant digits (below 100 ms to whole ms;
+locust/stats.py, bucket_response_time, https://github.com/locustio/locust),
 so sub-millisecond loopback latencies read as 0 or 1 ms. Use locust for scenarios
 and for load beyond one machine, wrk for saturation and vegeta for tail latency.
 
