@@ -182,10 +182,11 @@ def with_launcher(sweep: Sweep, launcher: str) -> Sweep:
     """The sweep with every point run by ``launcher`` (``arena sweep --launcher``)."""
     if launcher not in settings.LAUNCHERS:
         raise SweepError(f"unknown launcher {launcher!r}; known: {', '.join(settings.LAUNCHERS)}")
-    if launcher == "native" and any(p.memory for p in sweep.points):
-        raise SweepError(f"{sweep.path}: memory limits need a container; the native launcher has none")
-    return replace(sweep, points=tuple(replace(p, values={**p.values, "launcher": (launcher,)})
-                                       for p in sweep.points))
+    points = tuple(replace(p, values={**p.values, "launcher": (launcher,)}) for p in sweep.points)
+    for p in points:
+        for key, msg in settings.rule_errors(p.values, settings.as_flag):
+            raise SweepError(f"{sweep.path}: point {p.index + 1}: {key} with --launcher {launcher}: {msg}")
+    return replace(sweep, points=points)
 
 
 def launchers(sweep: Sweep) -> set[str]:

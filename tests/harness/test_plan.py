@@ -70,7 +70,7 @@ def test_top_level_launcher_and_memory_reach_every_point(tmp_path):
     """)
     assert [(p.launchers, p.memory) for p in sw.points] == [(("docker",), "512m"), (("docker",), "1g")]
     assert all(p.run_id.endswith((".docker.r1", ".docker.r2")) for p in plan.plan(sw))
-    with pytest.raises(plan.SweepError, match="memory limits need a container"):
+    with pytest.raises(plan.SweepError, match="point 1: memory with --launcher native: a memory limit needs a container"):
         plan.with_launcher(sw, "native")
 
 
