@@ -1,4 +1,4 @@
-# Analysis and publishing: reports and docs/ from stored campaigns (harness/report.py).
+# Analysis and publishing: reports and docs/ from stored campaigns (harness/analysis/).
 # Included by the top Makefile (-include mk/*.mk). Reads results/ only; never measures.
 #
 #   make report CAMPAIGN=NAME   results/NAME/report.md + report.html (self-contained)
@@ -6,7 +6,8 @@
 #                               the README's published block from the campaign that
 #                               results/published.txt names (or DOCS_CAMPAIGN=results/NAME),
 #                               the pyserver options from its config schema, the servers
-#                               from the catalog
+#                               from the catalog; refused (exit 1) when the campaign's
+#                               audit fails (`arena audit NAME` lists the violations)
 
 DOCS_DIR      ?= docs
 DOCS_CAMPAIGN ?=
@@ -16,8 +17,8 @@ DOCS_CAMPAIGN ?=
 docs: venv
 	$(PY) -m pyserver.config --markdown > $(DOCS_DIR)/pyserver-options.md
 	$(PY) -m harness.catalog --markdown > $(DOCS_DIR)/servers.md
-	$(PY) -m harness.report --docs $(DOCS_DIR) --readme README.md $(DOCS_CAMPAIGN)
+	$(VENV)/bin/arena report --docs $(DOCS_DIR) --readme README.md $(DOCS_CAMPAIGN)
 
 report: venv
 	@if [ -z "$(CAMPAIGN)" ]; then echo "usage: make report CAMPAIGN=NAME (a folder under results/)" >&2; exit 2; fi
-	$(PY) -m harness.report $(CAMPAIGN)
+	$(VENV)/bin/arena report $(CAMPAIGN)

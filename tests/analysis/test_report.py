@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from harness import report
+from harness.analysis import commands, report
 
 SECTIONS = ["## Overview", "## The article's claims, checked", "## Environment", "## Servers",
             "## Charts", "## Results by workload", "## Stability warnings", "## Flagged runs"]
@@ -13,7 +13,7 @@ SECTIONS = ["## Overview", "## The article's claims, checked", "## Environment",
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, fixture_dir):
     out = tmp_path_factory.mktemp("report")
-    return report.build(fixture_dir, out), out
+    return report.write_report(fixture_dir, out), out
 
 
 def test_files_exist(built):
@@ -55,20 +55,20 @@ def test_html_is_self_contained(built):
 
 
 def test_cli_entry_writes_report_and_names_it(fixture_dir, tmp_path, capsys):
-    assert report.main([str(fixture_dir), "--out", str(tmp_path)]) == 0
+    assert commands.main(["report", str(fixture_dir), "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert str(tmp_path / "report.md") in out
 
 
 def test_broken_campaign_is_a_clear_error(tmp_path, capsys):
     (tmp_path / "runs.csv").write_text("")
-    assert report.main([str(tmp_path)]) == 2
+    assert commands.main(["report", str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert "missing campaign.json" in err
 
 
 def test_docs_refuse_a_fixture(fixture_dir, tmp_path, capsys):
-    assert report.main([str(fixture_dir), "--docs", str(tmp_path)]) == 2
+    assert commands.main(["report", str(fixture_dir), "--docs", str(tmp_path)]) == 2
     assert "test fixture" in capsys.readouterr().err
     assert not (tmp_path / "results.md").exists()
 
@@ -80,7 +80,7 @@ def test_docs_from_a_measured_campaign(campaign_copy, tmp_path):
     (campaign_copy / "campaign.json").write_text(json.dumps(meta))
     readme = tmp_path / "README.md"
     readme.write_text(f"# x\n\nbefore\n{report.README_START}\nold text\n{report.README_END}\nafter\n")
-    paths = report.publish(campaign_copy, tmp_path / "docs", readme)
+    paths = report.generate_docs(campaign_copy, tmp_path / "docs", readme)
     text = readme.read_text()
     assert "old text" not in text and text.startswith("# x\n\nbefore\n") and text.endswith("after\n")
     assert "](docs/charts/overview.png)" in text and "| 2 | Node handles" in text
@@ -107,11 +107,11 @@ def test_native_and_docker_side_by_side(campaign_copy, fixture_dir, tmp_path):
             docker.append(d)
     with open(path, "a", newline="") as f:
         csv.DictWriter(f, fieldnames=list(rows[0])).writerows(docker)
-    from harness import analysis
-    side = analysis.launchers_side_by_side(analysis.load(campaign_copy))
+    from harness.analysis import frame
+    side = frame.launchers_side_by_side(frame.load(campaign_copy))
     assert set(side["workload"]) == {"hello"} and (side["ratio"].round(3) == 0.5).all()
-    md = report.build(campaign_copy, tmp_path / "out")["markdown"].read_text()
+    md = report.write_report(campaign_copy, tmp_path / "out")["markdown"].read_text()
     section = md[md.index("## Native and Docker side by side"):]
     assert "-50.0%" in section and "c64 (docker)" in md     # summary rows say which launcher
-    plain = report.build(fixture_dir, tmp_path / "plain")["markdown"].read_text()
+    plain = report.write_report(fixture_dir, tmp_path / "plain")["markdown"].read_text()
     assert "## Native and Docker side by side" not in plain     # one launcher: no such section

@@ -1,6 +1,6 @@
 """Charts drawn from stored rows (matplotlib, Agg backend): never from a live run.
 
-Every function takes the rows :func:`harness.analysis.load` returns and gives
+Every function takes the rows :func:`harness.analysis.frame.load` returns and gives
 back a ``matplotlib.figure.Figure``; :func:`save` writes it as PNG and SVG.
 A model has one colour in every chart (threads orange, processes red, greenlets
 purple, goroutines blue, Node's event loop green); servers sharing a model are
@@ -24,7 +24,7 @@ from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
-from harness import analysis  # noqa: E402
+from harness.analysis import frame, thresholds  # noqa: E402
 
 MODEL_COLOURS = {
     "goroutines": "#1f77b4",   # blue
@@ -148,9 +148,9 @@ def throughput(runs: pd.DataFrame, workload: str) -> Figure:
     time for CPU). Hollow markers: every repeat of that point was flagged
     (generator-bound or errors), so it is a lower bound, not the server's number.
     """
-    rows = analysis.select(runs, workload=workload, loop="closed", driver="wrk")
+    rows = frame.select(runs, workload=workload, loop="closed", driver="wrk")
     _need(rows, f"workload {workload!r} under closed-loop load (wrk connections)")
-    agg = analysis.aggregate(rows, ["rps", "limit_rps"])
+    agg = frame.aggregate(rows, ["rps", "limit_rps"])
     st = styles(rows)
     if agg["connections"].nunique() == 1:
         return _throughput_bars(rows, agg, st, workload)
@@ -268,17 +268,17 @@ def latency_vs_rate(runs: pd.DataFrame, workload: str,
     1% of that point's requests failed (timeouts past saturation), so its
     latency describes only the requests that got through.
     """
-    rows = analysis.select(runs, workload=workload, loop="open")
+    rows = frame.select(runs, workload=workload, loop="open")
     _need(rows, f"workload {workload!r} under open-loop load (rate)")
     percentiles = list(percentiles)
     metrics = [PERCENTILES[p] for p in percentiles] + ["error_rate"]
-    agg = analysis.aggregate(rows, metrics, only_usable=False)
+    agg = frame.aggregate(rows, metrics, only_usable=False)
     st = styles(rows)
     fig, axes = plt.subplots(1, len(percentiles), figsize=(4.0 * len(percentiles), 4.4),
                              sharey=True, squeeze=False)
     axes = axes[0]
     all_y = [v for p in percentiles for v in agg[f"{PERCENTILES[p]}_median"]]
-    wait = analysis.wait_ms(_one_target(rows) or "")
+    wait = frame.wait_ms(_one_target(rows) or "")
     for ax, pct in zip(axes, percentiles):
         col = f"{PERCENTILES[pct]}_median"
         for server, model in _servers_by_model(rows):
@@ -288,7 +288,7 @@ def latency_vs_rate(runs: pd.DataFrame, workload: str,
             s = st[server]
             ax.plot(x, y, label=_label(server, model), color=s["color"], marker=s["marker"],
                     linestyle=s["linestyle"], linewidth=1.5, markersize=5, gid=f"series:{server}")
-            bad = (pts["error_rate_median"] > analysis.ERROR_RATE_FLAG).to_numpy()
+            bad = (pts["error_rate_median"] > thresholds.ERROR_SHARE).to_numpy()
             if bad.any():
                 ax.plot(x[bad], y[bad], linestyle="none", marker=s["marker"], markersize=8,
                         markerfacecolor="white", markeredgecolor=s["color"], label="_nolegend_")
@@ -319,9 +319,9 @@ _NINES = {"p50": 1 - math.log10(2), "p90": 1.0, "p99": 2.0, "p99.9": 3.0, "max":
 def pick_rate(runs: pd.DataFrame, workload: str, *, keep: float = 0.98) -> float:
     """The highest offered rate every server of the workload sustained (>= ``keep`` of
     it achieved, no flag), else the lowest rate measured: a rate where costs compare."""
-    rows = analysis.select(runs, workload=workload, loop="open")
+    rows = frame.select(runs, workload=workload, loop="open")
     _need(rows, f"workload {workload!r} under open-loop load (rate)")
-    agg = analysis.aggregate(rows, ["rps"], only_usable=False)
+    agg = frame.aggregate(rows, ["rps"], only_usable=False)
     ok = agg.assign(ok=(agg["rps_median"] >= keep * agg["rate"]) & ~agg["all_flagged"])
     per_rate = ok.groupby("rate")["ok"].all()
     sustained = per_rate[per_rate]
@@ -336,17 +336,17 @@ def latency_distribution(runs: pd.DataFrame, workload: str, *, rate: float | Non
     pass ``connections`` for a closed-loop point instead.
     """
     if connections is not None:
-        rows = analysis.select(runs, workload=workload, loop="closed", driver="wrk")
+        rows = frame.select(runs, workload=workload, loop="closed", driver="wrk")
         rows = rows[rows["connections"] == connections]
         where = f"{connections} connections (closed loop)"
     else:
         rate = rate if rate is not None else pick_rate(runs, workload)
-        rows = analysis.select(runs, workload=workload, loop="open")
+        rows = frame.select(runs, workload=workload, loop="open")
         rows = rows[rows["rate"] == rate]
         where = f"{_rate_fmt(rate)} requests/s offered (open loop)"
     _need(rows, f"workload {workload!r} at {where}")
     metrics = list(PERCENTILES.values())
-    agg = analysis.aggregate(rows, metrics)
+    agg = frame.aggregate(rows, metrics)
     st = styles(rows)
     fig, ax = plt.subplots(figsize=(8.2, 4.8))
     x = np.array([_NINES[p] for p in PERCENTILES])
@@ -371,10 +371,10 @@ def latency_distribution(runs: pd.DataFrame, workload: str, *, rate: float | Non
 def cost(runs: pd.DataFrame, workload: str, *, rate: float | None = None) -> Figure:
     """CPU microseconds per request and peak memory per server, at one fixed offered rate."""
     rate = rate if rate is not None else pick_rate(runs, workload)
-    rows = analysis.select(runs, workload=workload, loop="open")
+    rows = frame.select(runs, workload=workload, loop="open")
     rows = rows[rows["rate"] == rate]
     _need(rows, f"workload {workload!r} at {rate:g} requests/s (open loop)")
-    agg = analysis.aggregate(rows, ["cpu_us_per_request", "server_rss_peak_mib"])
+    agg = frame.aggregate(rows, ["cpu_us_per_request", "server_rss_peak_mib"])
     order = [s for s, _ in _servers_by_model(rows)][::-1]
     agg = agg.set_index("server").loc[order]
     st = styles(rows)
@@ -417,10 +417,10 @@ def overview(runs: pd.DataFrame, *, io: str = "io", cpu: str = "cpu") -> Figure:
 
     def top_point(workload: str, metric: str) -> tuple[pd.Series, str]:
         """Medians at the most connections every server was measured at, and that level."""
-        rows = analysis.select(runs, workload=workload, loop="closed", driver="wrk")
+        rows = frame.select(runs, workload=workload, loop="closed", driver="wrk")
         if rows.empty:
             return pd.Series(dtype=float), ""
-        agg = analysis.shared_top(analysis.aggregate(rows, [metric]))
+        agg = frame.shared_top(frame.aggregate(rows, [metric]))
         levels = sorted({int(c) for c in agg["connections"].dropna()})
         where = f"{levels[0]} connections" if len(levels) == 1 else "at the most connections"
         return agg.set_index("server")[f"{metric}_median"], where
@@ -435,15 +435,15 @@ def overview(runs: pd.DataFrame, *, io: str = "io", cpu: str = "cpu") -> Figure:
     if not cpu_rps.empty:
         panels.append((f"CPU: throughput\n({cpu_where})", cpu_rps, "requests/s", True,
                        "{:,.0f}", None, None))
-    open_io = analysis.select(runs, workload=io, loop="open")
+    open_io = frame.select(runs, workload=io, loop="open")
     if not open_io.empty:
         top = float(open_io["rate"].max())
         hi = open_io[open_io["rate"] == top]
-        p99 = analysis.aggregate(hi, ["latency_p99_ms", "error_rate"], only_usable=False).set_index("server")
+        p99 = frame.aggregate(hi, ["latency_p99_ms", "error_rate"], only_usable=False).set_index("server")
         panels.append((f"I/O: p99 latency at {_rate_fmt(top)} req/s offered\n(open loop)",
                        p99["latency_p99_ms_median"], "ms", True, "{:,.0f}", None,
                        p99["error_rate_median"]))
-    mem = analysis.aggregate(runs, ["server_rss_peak_mib"], by=["server"])
+    mem = frame.aggregate(runs, ["server_rss_peak_mib"], by=["server"])
     panels.append(("Peak memory\n(median over all runs)", mem.set_index("server")["server_rss_peak_mib_median"],
                    "MiB", False, "{:,.0f}", None, None))
     fig, axes = plt.subplots(1, len(panels), figsize=(3.1 * len(panels) + 1.6, 0.42 * len(names) + 2.0),
@@ -455,7 +455,7 @@ def overview(runs: pd.DataFrame, *, io: str = "io", cpu: str = "cpu") -> Figure:
                        gid="bars:" + title.split("\n")[0])
         for bar, v, f in zip(bars, vals, failed):
             text = "n/a" if math.isnan(v) else fmt.format(v)
-            if f > analysis.ERROR_RATE_FLAG:
+            if f > thresholds.ERROR_SHARE:
                 bar.set_hatch("///")
                 bar.set_edgecolor("white")
                 text += f" ({f:.0%} failed)"
@@ -499,10 +499,10 @@ def all_charts(runs: pd.DataFrame, directory: str | Path) -> dict[str, list[Path
     """Every chart the rows allow, saved under ``directory``; name -> [png, svg].
 
     A chart the campaign has no rows for (say, no open-loop runs) is skipped,
-    not drawn empty. Charts show one launcher (analysis.one_launcher).
+    not drawn empty. Charts show one launcher (frame.one_launcher).
     """
     out: dict[str, list[Path]] = {}
-    runs = analysis.one_launcher(runs)
+    runs = frame.one_launcher(runs)
     workloads = list(dict.fromkeys(runs["workload"]))
 
     def attempt(name: str, make) -> None:
