@@ -1,9 +1,10 @@
 """What docs/ and the README publish is what `make docs` generates from the campaign
-results/published.txt names: nothing published is edited by hand."""
+results/published.txt names: nothing published is edited by hand, and that campaign
+passes its audit."""
 import shutil
 from pathlib import Path
 
-from harness.analysis import frame, report
+from harness.analysis import audit, frame, report
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -12,15 +13,27 @@ def test_docs_and_readme_are_generated_from_the_published_campaign(tmp_path):
     campaign = frame.published()
     readme = tmp_path / "README.md"
     shutil.copy(ROOT / "README.md", readme)
+    (tmp_path / "docs").mkdir()
+    shutil.copy(ROOT / "docs" / report.METHODOLOGY, tmp_path / "docs" / report.METHODOLOGY)
+    # the generator without write_docs' refusal: this test checks what is committed
     paths = report.generate_docs(campaign, tmp_path / "docs", readme)
     committed = (ROOT / "docs" / "results.md").read_text()
     assert paths["markdown"].read_text() == committed, \
         "docs/results.md is stale or edited by hand: run `make docs`"
+    assert paths["methodology"].read_text() == (ROOT / "docs" / report.METHODOLOGY).read_text(), \
+        "docs/methodology.md's invariants block is stale or edited by hand: run `make docs`"
     assert readme.read_text() == (ROOT / "README.md").read_text(), \
         "README.md's published block is stale or edited by hand: run `make docs`"
     made = sorted(p.name for p in (tmp_path / "docs" / "charts").iterdir())
     have = sorted(p.name for p in (ROOT / "docs" / "charts").iterdir())
     assert made == have, "docs/charts/ differs from what the campaign gives: run `make docs`"
+
+
+def test_the_published_campaign_passes_its_audit():
+    """`make docs` refuses a campaign whose audit fails; what docs/ shows must pass it too."""
+    campaign = frame.published()
+    result = audit.audit(campaign)
+    assert result.ok, audit.text(result, str(campaign))
 
 
 def test_the_readme_block_shows_the_overview_and_the_claims():
