@@ -39,7 +39,7 @@ class Invariant:
     scope: str                                          # "row" | "point"
     statement: str                                      # what always holds
     why: str
-    check: Callable[[pd.DataFrame], pd.Series] = lambda runs: pd.Series(dtype=str)
+    check: Callable[[pd.DataFrame], pd.Series]
 
 
 def point_label(row) -> str:
@@ -317,74 +317,70 @@ def errors_only(runs):
         f"{r['errors_status']:,}) against {r['requests']:,} requests; there is no figure for it"))
 
 
-def _inv(name, scope, statement, why, check) -> Invariant:
-    return Invariant(name, scope, statement, why, check)
-
-
 INVARIANTS: tuple[Invariant, ...] = (
-    _inv("negative-figure", "row", "Counts, rates, CPU, memory, durations and latencies are never negative.",
+    Invariant("negative-figure", "row", "Counts, rates, CPU, memory, durations and latencies are never negative.",
          "A negative figure is a parsing or subtraction error.", negative),
-    _inv("share-out-of-range", "row", "Generator and foreign CPU shares lie in 0..1.",
+    Invariant("share-out-of-range", "row", "Generator and foreign CPU shares lie in 0..1.",
          "They are fractions of CPU time that exists.", shares),
-    _inv("unknown-label", "row", f"Status is one of {', '.join(STATUSES)}; the verdict one of limits.VERDICTS.",
+    Invariant("unknown-label", "row", f"Status is one of {', '.join(STATUSES)}; the verdict one of limits.VERDICTS.",
          "Analysis filters on these words; another one silently drops the row.", labels),
-    _inv("duplicate-run-id", "row", "Each run id is stored once.",
+    Invariant("duplicate-run-id", "row", "Each run id is stored once.",
          "The store resumes by run id; a second row with one means two measurements share a name.",
          duplicate_ids),
-    _inv("failed-with-figures", "row", "A run that did not measure (failed, not verified) carries no rate, "
+    Invariant("failed-with-figures", "row", "A run that did not measure (failed, not verified) carries no rate, "
          "latency, efficiency or verdict.", "Charts and medians would draw it as a measurement "
          "(waitress's crashed runs showed the best p50 on a 50 ms wait).", failed_with_figures),
-    _inv("measured-without-verdict", "row", "A measured run has a verdict.",
+    Invariant("measured-without-verdict", "row", "A measured run has a verdict.",
          "The verdict says whether the figure is the server's.", no_verdict),
-    _inv("rate-without-requests", "row", "A measured run has requests > 0 exactly when its rate is > 0.",
+    Invariant("rate-without-requests", "row", "A measured run has requests > 0 exactly when its rate is > 0.",
          "A rate is requests over time.", rps_vs_requests),
-    _inv("percentiles-out-of-order", "row", "p50 <= p90 <= p99 <= p99.9 <= max.",
+    Invariant("percentiles-out-of-order", "row", "p50 <= p90 <= p99 <= p99.9 <= max.",
          "Percentiles of one distribution are ordered.", percentile_order),
-    _inv("latency-below-wait", "row", f"The median latency is at least the workload's own wait "
+    Invariant("latency-below-wait", "row", f"The median latency is at least the workload's own wait "
          f"(less {WAIT_SLACK_MS:g} ms of timer slack).", "Every request of /io?ms=M waits M ms before "
          "it is answered.", below_wait),
-    _inv("duration-mismatch", "row", f"For a run without errors, requests / rps is its duration "
+    Invariant("duration-mismatch", "row", f"For a run without errors, requests / rps is its duration "
          f"(within {WINDOW_SLACK:.0%}).", "The rate and the request count come from one window.", duration),
-    _inv("cpu-beyond-cores", "row", f"Server CPU is at most duration x its cores (+{WINDOW_SLACK:.0%}).",
+    Invariant("cpu-beyond-cores", "row", f"Server CPU is at most duration x its cores (+{WINDOW_SLACK:.0%}).",
          "A process tree cannot run on more CPUs than it is pinned to; more means the CPU was read "
          "over a longer window than the load.", cpu_beyond_cores),
-    _inv("efficiency-arithmetic", "row", "efficiency = rps / limit_rps, and one is stored with the other.",
+    Invariant("efficiency-arithmetic", "row", "efficiency = rps / limit_rps, and one is stored with the other.",
          "It is stored for reading, not measured.", efficiency_arithmetic),
-    _inv("cost-arithmetic", "row", "cpu_us_per_request = server CPU / requests.",
+    Invariant("cost-arithmetic", "row", "cpu_us_per_request = server CPU / requests.",
          "It is stored for reading, not measured.", cost_arithmetic),
-    _inv("above-limit", "row", f"A server stays within its theoretical limit (+{WINDOW_SLACK:.0%} for the "
+    Invariant("above-limit", "row", f"A server stays within its theoretical limit (+{WINDOW_SLACK:.0%} for the "
          "measuring window).", "A ceiling the server beats is a wrong model of that server (granian at "
          "24,592% of a limit computed from threads = 1).", above_limit),
-    _inv("verdict-contradicts-figures", "row", "The verdict is what harness.limits.verdict gives the row's "
+    Invariant("verdict-contradicts-figures", "row", "The verdict is what harness.limits.verdict gives the row's "
          "own error share, generator share, foreign share and efficiency.",
          "A verdict decides whether the figure is published as the server's.", verdict_contradicts),
-    _inv("helper-counted-as-noise", "row", "The harness's own helper (the /upstream delay service) is "
+    Invariant("helper-counted-as-noise", "row", "The harness's own helper (the /upstream delay service) is "
          "never counted as foreign CPU that makes a run noisy.", "Its CPU is part of the measurement "
          "setup; counted as a neighbour it flags every fast server's upstream run.", helper_as_noise),
-    _inv("generator-on-server-cores", "row", f"A generator on the server's cores uses at most "
+    Invariant("generator-on-server-cores", "row", f"A generator on the server's cores uses at most "
          f"{NOISY_FOREIGN_SHARE:.0%} of them, or the verdict says so.", "It takes CPU the server's limit "
          "counts on: Go at 60-70% of its CPU limit with the cores full was contention, not Go.",
          generator_shares_cores),
-    _inv("cost-from-ticks", "row", f"A cost per request comes from at least {MIN_COST_CPU_S:g} s of server CPU.",
+    Invariant("cost-from-ticks", "row", f"A cost per request comes from at least {MIN_COST_CPU_S:g} s of server CPU.",
          "/proc counts CPU in 10 ms ticks: Go's cost read 750 µs at 50 req/s and 101 µs at 4,000.",
          cost_from_ticks),
-    _inv("locust-as-endpoint", "row", "A locust run is stored as its scenario, with a closed-system limit, "
+    Invariant("locust-as-endpoint", "row", "A locust run is stored as its scenario, with a closed-system limit, "
          "not as an endpoint workload with a generator limit.", "A scenario with think time Z and N users "
          "is bounded by N / (Z + R) (the interactive response time law), not by the endpoint's ceiling.",
          locust_as_endpoint),
-    _inv("unserved-connections", "row", "In a closed loop, connections / rps (the mean time per request, "
+    Invariant("unserved-connections", "row", "In a closed loop, connections / rps (the mean time per request, "
          "Little's law) is at most the slowest latency recorded.", "Otherwise some connections waited "
          "without an answer, and the percentiles describe only the clients that were served.", unserved),
-    _inv("load-mode", "row", "An open-loop (vegeta) run has a rate and no connections; a closed-loop run "
+    Invariant("load-mode", "row", "An open-loop (vegeta) run has a rate and no connections; a closed-loop run "
          "connections and no rate.", "The loop decides which limit and which latency apply.", load_mode),
-    _inv("open-loop-latency", "row", "Open-loop latency is measured from each request's intended send time.",
+    Invariant("open-loop-latency", "row", "Open-loop latency is measured from each request's intended send time.",
          "Otherwise a stalled server hides its queue (coordinated omission).", open_loop_latency),
-    _inv("too-few-clean-repeats", "point", f"A point has at least {MIN_CLEAN_REPEATS} clean repeats "
+    Invariant("too-few-clean-repeats", "point", f"A point has at least {MIN_CLEAN_REPEATS} clean repeats "
          "(ok, not generator-bound, noisy or erring), unless every repeat ended in errors.",
          "A median of fewer is one or two runs, and a flagged run is not the server's number.", few_clean),
-    _inv("unstable-point", "point", f"A point's clean repeats agree: coefficient of variation of req/s at "
+    Invariant("unstable-point", "point", f"A point's clean repeats agree: coefficient of variation of req/s at "
          f"most {UNSTABLE_CV:.0%}.", "pyperf's threshold: beyond it a difference between servers may be "
          "run-to-run noise.", unstable_point),
-    _inv("errors-only", "point", "Each server x workload has at least one measured run that is not mostly errors.",
+    Invariant("errors-only", "point", "Each server x workload has at least one measured run that is not mostly errors.",
          "Otherwise the server was never measured on it (uWSGI: read errors on every request).", errors_only),
 )
