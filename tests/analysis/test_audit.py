@@ -130,19 +130,6 @@ def test_a_note_must_name_a_known_invariant_and_stored_runs():
         audit.audit_runs(runs, [store.Note(("gone.r1",), "x")])
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[[explained]\n", "not readable TOML"),
-    ("[[explained]]\nreason = 'x'\n", "runs must be a non-empty list"),
-    ("[[explained]]\nruns = ['a']\n", "reason must say why"),
-    ("[[explained]]\nruns = ['a']\nreason = 'x'\nwho = 'me'\n", "unknown key"),
-    ("[other]\n", "unknown key"),
-])
-def test_malformed_notes_are_named(tmp_path, text, message):
-    (tmp_path / store.NOTES_FILE).write_text(text)
-    with pytest.raises(store.StoreError, match=message):
-        store.read_notes(tmp_path)
-
-
 def test_summary_counts_by_invariant():
     result = audit.audit_runs(frame.from_rows(BREAKS["cost-from-ticks"]() + BREAKS["errors-only"]()
                                               [:0]), name="t")
