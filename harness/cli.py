@@ -21,7 +21,7 @@ import sys
 COMMAND_MODULES = (
     "harness.server_commands",      # up, verify
     "harness.commands",             # run, sweep
-    "harness.report",               # report
+    "harness.analysis.commands",    # report, audit
     "harness.reference",            # list, docs
 )
 

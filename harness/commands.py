@@ -233,7 +233,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         return 2
     planned = {r.run_id: r for r in plan.plan(sw)}
     rows = [r for r in rows if r["run_id"] in planned]
-    print(sweep.console_table(rows, planned))
+    from harness.analysis.console import console_table     # the report's aggregation
+    print(console_table(rows))
     if not args.summary:
         print(f"\n{len(rows)} of {len(planned)} runs stored in {camp.runs_path}; "
               f"this invocation took {time.monotonic() - t0:.0f} s")

@@ -4,7 +4,7 @@
                                 the workloads (request, known cost)
     arena docs [CAMPAIGN]       docs/pyserver-options.md, docs/servers.md, docs/sweep-files.md
                                 from their schemas; the charts, docs/results.md and the
-                                README's published block from a campaign (harness/report.py)
+                                README's published block from a campaign (harness/analysis/report.py)
 
 Each generated page has one source (pyserver's config schema, the catalog, the
 settings schema, a campaign's rows) and a test that keeps the committed page equal
@@ -81,9 +81,10 @@ def cmd_docs(args: argparse.Namespace) -> int:
         print(f"docs: {path}")
     if args.no_results:
         return 0
-    from harness import report     # the analysis extra (pandas, matplotlib)
-    return report.main(["--docs", str(docs), *(["--readme", args.readme] if args.readme else []),
-                        *([args.campaign] if args.campaign else [])])
+    from harness.analysis import commands     # the analysis extra (pandas, matplotlib)
+    return commands.main(["report", "--docs", str(docs),
+                          *(["--readme", args.readme] if args.readme else []),
+                          *([args.campaign] if args.campaign else [])])
 
 
 def _cores(text: str) -> int:

@@ -1,4 +1,4 @@
-"""Append-only campaign storage: results/<campaign>/{runs.csv, campaign.json, raw/}.
+"""Append-only campaign storage: results/<campaign>/{runs.csv, campaign.json, notes.toml, raw/}.
 
 - ``runs.csv``: one flat row per run (:class:`harness.specs.RunResult`, with its
   ``schema`` column), a header line first. Rows are only ever appended, one whole
@@ -8,6 +8,9 @@
 - ``campaign.json``: the host facts, tool versions, calibration and sweep the rows
   were measured with. A campaign resumed on a machine with other facts is refused
   (rows from different hosts never mix silently).
+- ``notes.toml``: written by people, never by the harness: explanations of audit
+  violations (``[[explained]]`` tables with ``runs``, ``reason`` and optionally
+  ``invariant``), read by :func:`read_notes`.
 - ``raw/<run_id>/``: what the driver wrote for that run (JSON reports, logs).
 
 Reading validates the header and every row's schema and field count, and the error
@@ -21,6 +24,8 @@ import io
 import json
 import os
 import re
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -28,6 +33,7 @@ from harness.specs import SCHEMA_VERSION, RunResult
 
 RUNS_FILE = "runs.csv"
 CAMPAIGN_FILE = "campaign.json"
+NOTES_FILE = "notes.toml"
 RAW_DIR = "raw"
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunResult))
 # campaign.json host facts that must agree for rows to be comparable
@@ -83,15 +89,7 @@ class Campaign:
     # --- campaign.json -------------------------------------------------------------
 
     def read_meta(self) -> dict:
-        try:
-            meta = json.loads(self.meta_path.read_text())
-        except FileNotFoundError:
-            return {}
-        except (OSError, ValueError) as exc:
-            raise StoreError(f"{self.meta_path}: not readable JSON: {exc}") from None
-        if not isinstance(meta, dict):
-            raise StoreError(f"{self.meta_path}: expected a JSON object")
-        return meta
+        return read_meta(self.meta_path)
 
     def write_meta(self, meta: dict) -> dict:
         """Store ``meta`` (host, versions, calibration, sweep, ...) as campaign.json.
@@ -177,6 +175,20 @@ class Campaign:
         return read_rows(self.runs_path) if self.runs_path.exists() else []
 
 
+def read_meta(path: str | os.PathLike[str]) -> dict:
+    """A campaign.json as a dict ({} when there is none); StoreError naming the file if broken."""
+    path = Path(path)
+    try:
+        meta = json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"{path}: not readable JSON: {exc}") from None
+    if not isinstance(meta, dict):
+        raise StoreError(f"{path}: expected a JSON object")
+    return meta
+
+
 def read_rows(path: str | os.PathLike[str]) -> list[dict[str, str]]:
     """Rows of a runs.csv as dicts of text; StoreError naming the file and line if malformed.
 
@@ -218,3 +230,53 @@ def read_rows(path: str | os.PathLike[str]) -> list[dict[str, str]]:
                              f"this harness reads schema {SCHEMA_VERSION}")
         rows.append(row)
     return rows
+
+
+# --- notes.toml ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Note:
+    """People's explanation of audit violations: these runs, for this reason."""
+
+    runs: tuple[str, ...]
+    reason: str
+    invariant: str = ""         # empty: whatever the runs violate
+
+
+def read_notes(directory: str | os.PathLike[str]) -> list[Note]:
+    """The ``[[explained]]`` entries of a campaign's notes.toml (none when it has no such file).
+
+    StoreError naming the file and the entry when the file is not TOML or an entry lacks
+    its ``runs`` (a list of run ids) or its ``reason``.
+    """
+    path = Path(directory) / NOTES_FILE
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise StoreError(f"{path}: not readable TOML: {exc}") from None
+    unknown = set(data) - {"explained"}
+    if unknown:
+        raise StoreError(f"{path}: unknown key(s) {', '.join(sorted(unknown))}; "
+                         "notes.toml holds [[explained]] tables only")
+    entries = data.get("explained", [])
+    if not isinstance(entries, list):
+        raise StoreError(f"{path}: explained must be an array of tables ([[explained]])")
+    notes = []
+    for i, entry in enumerate(entries, 1):
+        where = f"{path}: [[explained]] number {i}"
+        runs, reason = entry.get("runs"), entry.get("reason")
+        if not isinstance(runs, list) or not runs or not all(isinstance(r, str) and r for r in runs):
+            raise StoreError(f"{where}: runs must be a non-empty list of run ids")
+        if not isinstance(reason, str) or not reason.strip():
+            raise StoreError(f"{where}: reason must say why (a non-empty string)")
+        invariant = entry.get("invariant", "")
+        if not isinstance(invariant, str):
+            raise StoreError(f"{where}: invariant must be an invariant's name")
+        extra = set(entry) - {"runs", "reason", "invariant"}
+        if extra:
+            raise StoreError(f"{where}: unknown key(s) {', '.join(sorted(extra))}")
+        notes.append(Note(tuple(runs), reason.strip(), invariant))
+    return notes

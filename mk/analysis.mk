@@ -1,4 +1,4 @@
-# Analysis and publishing: reports and docs/ from stored campaigns (harness/report.py).
+# Analysis and publishing: reports and docs/ from stored campaigns (harness/analysis/).
 # Included by the top Makefile (-include mk/*.mk). Reads results/ only; never measures.
 #
 #   make report CAMPAIGN=NAME   results/NAME/report.md + report.html (self-contained)
@@ -7,7 +7,9 @@
 #                               campaign that results/published.txt names (or
 #                               DOCS_CAMPAIGN=results/NAME), the pyserver options from its
 #                               config schema, the servers (and the README's table) from the
-#                               catalog, docs/sweep-files.md from the settings schema
+#                               catalog, docs/sweep-files.md from the settings
+#                               schema; refused (exit 1) when the campaign's audit fails
+#                               (`arena audit NAME` lists the violations)
 
 DOCS_DIR      ?= docs
 DOCS_CAMPAIGN ?=

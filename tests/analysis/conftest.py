@@ -15,8 +15,8 @@ def fixture_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def runs():
-    from harness import analysis
-    return analysis.load(FIXTURE)
+    from harness.analysis import frame
+    return frame.load(FIXTURE)
 
 
 @pytest.fixture
@@ -26,3 +26,8 @@ def campaign_copy(tmp_path):
     dest = tmp_path / "campaign-small"
     shutil.copytree(FIXTURE, dest, ignore=shutil.ignore_patterns("*.py", "README.md"))
     return dest
+
+
+# tests/harness/arena_rows.py: the one fabricated RunResult, kept beside RunResult's tests
+import sys  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "harness"))

@@ -2,7 +2,7 @@
 import pandas as pd
 import pytest
 
-from harness import analysis, claims
+from harness.analysis import claims, frame
 
 EXPECTED = {1: claims.SUPPORTED, 2: claims.SUPPORTED, 3: claims.DEPENDS, 4: claims.SUPPORTED,
             5: claims.DEPENDS}
@@ -42,7 +42,7 @@ def test_go_slow_on_io_makes_claim_1_depend(runs):
 
 
 def test_missing_rows_are_not_tested_and_say_which(runs):
-    no_cpu = analysis.select(runs, workload=["hello", "io"])
+    no_cpu = frame.select(runs, workload=["hello", "io"])
     got = {v.number: v for v in claims.check(no_cpu)}
     assert got[1].verdict == claims.NOT_TESTED and "cpu" in got[1].why
     assert got[2].verdict == claims.NOT_TESTED

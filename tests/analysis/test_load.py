@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from harness import analysis
+from harness import store
+from harness.analysis import frame, thresholds
 from harness.specs import SCHEMA_VERSION
 
 
@@ -12,7 +13,7 @@ def test_fixture_loads_every_row_with_types(runs, fixture_dir):
     with open(fixture_dir / "runs.csv") as fh:
         stored = list(csv.DictReader(fh))
     assert len(runs) == len(stored)
-    assert list(runs.columns[:len(analysis.COLUMNS)]) == list(analysis.COLUMNS)
+    assert list(runs.columns[:len(store.COLUMNS)]) == list(store.COLUMNS)
     assert runs["rps"].dtype == "float64"
     assert runs["connections"].isna().sum() == sum(1 for r in stored if r["connections"] == "")
     assert set(runs["loop"]) == {"open", "closed"}
@@ -20,7 +21,7 @@ def test_fixture_loads_every_row_with_types(runs, fixture_dir):
 
 
 def test_flags_name_why_a_run_is_not_the_servers_number(runs):
-    flagged = analysis.flagged(runs)
+    flagged = frame.flagged(runs)
     reasons = " ".join(flagged["flags"])
     assert "generator-bound" in reasons
     assert "not-verified" in reasons
@@ -29,8 +30,8 @@ def test_flags_name_why_a_run_is_not_the_servers_number(runs):
 
 
 def test_aggregate_gives_median_and_spread_per_point(runs):
-    io = analysis.select(runs, server="go", workload="io", loop="closed")
-    agg = analysis.aggregate(io, ["rps"])
+    io = frame.select(runs, server="go", workload="io", loop="closed")
+    agg = frame.aggregate(io, ["rps"])
     assert list(agg["connections"]) == [16, 64, 256]
     c256 = io[io["connections"] == 256]["rps"]
     row = agg[agg["connections"] == 256].iloc[0]
@@ -41,23 +42,23 @@ def test_aggregate_gives_median_and_spread_per_point(runs):
 
 
 def test_flagged_repeats_are_left_out_of_the_median(runs):
-    hello = analysis.select(runs, server="pyserver-threaded", workload="hello")
-    row = analysis.aggregate(hello, ["rps"]).iloc[0]
+    hello = frame.select(runs, server="pyserver-threaded", workload="hello")
+    row = frame.aggregate(hello, ["rps"]).iloc[0]
     assert row["n"] == 2 and row["n_flagged"] == 1
     assert row["rps_median"] == pytest.approx(hello[hello["usable"]]["rps"].median())
 
 
 def test_unstable_points_are_the_noisy_server(runs):
-    noisy = analysis.unstable(runs)
+    noisy = frame.unstable(runs)
     assert not noisy.empty
-    assert (noisy["rps_cv"] > analysis.UNSTABLE_CV).all()
+    assert (noisy["rps_cv"] > thresholds.UNSTABLE_CV).all()
     assert "gunicorn-gevent" in set(noisy["server"])
 
 
 def test_select_takes_one_value_or_several(runs):
-    assert set(analysis.select(runs, server=["go", "node"])["server"]) == {"go", "node"}
-    assert set(analysis.select(runs, model="forked")["server"]) == {"pyserver-forked", "gunicorn-sync"}
-    assert analysis.select(runs, workload="nope").empty
+    assert set(frame.select(runs, server=["go", "node"])["server"]) == {"go", "node"}
+    assert set(frame.select(runs, model="forked")["server"]) == {"pyserver-forked", "gunicorn-sync"}
+    assert frame.select(runs, workload="nope").empty
 
 
 def test_compare_two_campaigns(runs, campaign_copy):
@@ -74,8 +75,8 @@ def test_compare_two_campaigns(runs, campaign_copy):
     meta = json.loads((campaign_copy / "campaign.json").read_text())
     meta["campaign"] = "after"
     (campaign_copy / "campaign.json").write_text(json.dumps(meta))
-    after = analysis.load(campaign_copy)
-    cmp = analysis.compare(runs, after)
+    after = frame.load(campaign_copy)
+    cmp = frame.compare(runs, after)
     go = cmp[(cmp["server"] == "go") & (cmp["workload"] == "io") & (cmp["connections"] == 256)].iloc[0]
     assert go["ratio"] == pytest.approx(2.0) and go["moved"]
     node = cmp[(cmp["server"] == "node") & (cmp["workload"] == "io") & (cmp["connections"] == 256)].iloc[0]
@@ -86,7 +87,7 @@ def test_load_several_campaigns_keeps_them_apart(fixture_dir, campaign_copy):
     meta = json.loads((campaign_copy / "campaign.json").read_text())
     meta["campaign"] = "second"
     (campaign_copy / "campaign.json").write_text(json.dumps(meta))
-    both = analysis.load(fixture_dir, campaign_copy)
+    both = frame.load(fixture_dir, campaign_copy)
     assert set(both.attrs["campaigns"]) == {"campaign-small", "second"}
 
 
@@ -106,66 +107,66 @@ def test_missing_column_is_named(campaign_copy):
         w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
-    with pytest.raises(analysis.CampaignError, match=r"runs\.csv: missing column latency_p99_ms"):
-        analysis.load(campaign_copy)
+    with pytest.raises(frame.CampaignError, match=r"runs\.csv: line 1: header is not schema 1 \(missing latency_p99_ms\)"):
+        frame.load(campaign_copy)
 
 
 def test_wrong_schema_version_is_named(campaign_copy):
     path = campaign_copy / "runs.csv"
     _rewrite(path, lambda lines: lines[:1] + [l.replace(f"{SCHEMA_VERSION},", "2,", 1) for l in lines[1:]])
-    with pytest.raises(analysis.CampaignError, match=r"schema version 2 found.*schema 1"):
-        analysis.load(campaign_copy)
+    with pytest.raises(frame.CampaignError, match=r"line 2: schema .2., this harness reads schema 1"):
+        frame.load(campaign_copy)
 
 
 def test_empty_runs_file(campaign_copy):
     (campaign_copy / "runs.csv").write_text("")
-    with pytest.raises(analysis.CampaignError, match=r"runs\.csv: empty file"):
-        analysis.load(campaign_copy)
+    with pytest.raises(frame.CampaignError, match=r"runs\.csv: empty file"):
+        frame.load(campaign_copy)
 
 
 def test_header_only(campaign_copy):
     _rewrite(campaign_copy / "runs.csv", lambda lines: lines[:1])
-    with pytest.raises(analysis.CampaignError, match=r"header only, no runs"):
-        analysis.load(campaign_copy)
+    with pytest.raises(frame.CampaignError, match=r"header only, no runs"):
+        frame.load(campaign_copy)
 
 
 def test_missing_campaign_json(campaign_copy):
     (campaign_copy / "campaign.json").unlink()
-    with pytest.raises(analysis.CampaignError, match=r"missing campaign\.json"):
-        analysis.load(campaign_copy)
+    with pytest.raises(frame.CampaignError, match=r"missing campaign\.json"):
+        frame.load(campaign_copy)
 
 
 def test_missing_runs_csv(campaign_copy):
     (campaign_copy / "runs.csv").unlink()
-    with pytest.raises(analysis.CampaignError, match=r"missing runs\.csv"):
-        analysis.load(campaign_copy)
+    with pytest.raises(frame.CampaignError, match=r"missing runs\.csv"):
+        frame.load(campaign_copy)
 
 
 def test_missing_directory(tmp_path):
-    with pytest.raises(analysis.CampaignError, match=r"no such campaign directory"):
-        analysis.load(tmp_path / "nope")
+    with pytest.raises(frame.CampaignError, match=r"no such campaign directory"):
+        frame.load(tmp_path / "nope")
 
 
 def test_not_a_number_names_line_and_column(campaign_copy):
     _rewrite(campaign_copy / "runs.csv",
              lambda lines: lines[:2] + [lines[2].replace(",co-corrected,", ",co-corrected,", 1)
                                         .replace(",wrk,16,", ",wrk,sixteen,", 1)] + lines[3:])
-    with pytest.raises(analysis.CampaignError, match=r"line 3: column connections holds 'sixteen'"):
-        analysis.load(campaign_copy)
+    with pytest.raises(frame.CampaignError, match=r"line 3: column connections holds 'sixteen'"):
+        frame.load(campaign_copy)
 
 
 def test_campaign_json_not_json(campaign_copy):
     (campaign_copy / "campaign.json").write_text("{host:")
-    with pytest.raises(analysis.CampaignError, match=r"campaign\.json: not valid JSON"):
-        analysis.load(campaign_copy)
+    with pytest.raises(frame.CampaignError, match=r"campaign\.json: not readable JSON"):
+        frame.load(campaign_copy)
 
 
 def test_shared_top_compares_servers_at_one_level():
     import pandas as pd
     agg = pd.DataFrame({"server": ["a", "a", "b", "b", "c"], "connections": [64, 256, 16, 64, 1],
                         "rps": [1.0, 2.0, 3.0, 4.0, 5.0]})
-    top = analysis.shared_top(agg)
+    top = frame.shared_top(agg)
     # a and b share 64 (their highest common level); c shares none and keeps its own highest
     assert {(r.server, r.connections) for r in top.itertuples()} == {("a", 64), ("b", 64), ("c", 1)}
-    two = analysis.shared_top(agg[agg["server"] != "c"])
+    two = frame.shared_top(agg[agg["server"] != "c"])
     assert set(two["connections"]) == {64}

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import analysis
+from harness.analysis import frame
 
 nbformat = pytest.importorskip("nbformat")
 nbclient = pytest.importorskip("nbclient")
@@ -41,6 +41,6 @@ def test_notebook_runs_on_the_fixture(name, fixture_dir, monkeypatch):
 @pytest.mark.timeout(300)
 @pytest.mark.parametrize("name", ["exploration", "claims"])
 def test_notebook_runs_on_the_published_campaign_by_default(name, monkeypatch):
-    published = analysis.published()
+    published = frame.published()
     text = _run(name, monkeypatch, None)
     assert published.name in text and "not a result" not in text

@@ -4,14 +4,14 @@ import statistics
 
 import pytest
 
-from harness import analysis, plots
+from harness.analysis import frame, plots
 
 EXPECTED = {"overview", "throughput-hello", "throughput-io", "throughput-cpu", "latency-io",
             "latency-cpu", "distribution-io", "distribution-cpu", "cost-io", "cost-cpu"}
 
 
 def _medians(fixture_dir, workload, key, metric, loop_column):
-    """Medians straight from runs.csv with the csv module: independent of analysis.py."""
+    """Medians straight from runs.csv with the csv module: independent of frame.py."""
     values = {}
     with open(fixture_dir / "runs.csv") as fh:
         for r in csv.DictReader(fh):
@@ -87,7 +87,7 @@ def test_one_colour_per_model(runs):
 
 def test_cost_picks_a_rate_every_server_sustained(runs):
     rate = plots.pick_rate(runs, "io")
-    sel = analysis.select(runs, workload="io", loop="open")
+    sel = frame.select(runs, workload="io", loop="open")
     at = sel[sel["rate"] == rate]
     assert (at["rps"] >= 0.95 * rate).all()
     fig = plots.cost(runs, "io")

@@ -91,3 +91,29 @@ def test_raw_dir_is_per_run_and_safe(tmp_path):
     c = store.Campaign(tmp_path, "c")
     path = c.raw_dir("go.io?ms=5.wrk/c8.r1")
     assert path.is_dir() and path.parent == c.dir / "raw" and "/" not in path.name
+
+
+# --- notes.toml: people's explanations of audit violations -------------------------------------
+
+def test_notes_are_read_as_explanations(tmp_path):
+    assert store.read_notes(tmp_path) == []                 # no notes.toml: nothing explained
+    (tmp_path / store.NOTES_FILE).write_text(
+        '[[explained]]\ninvariant = "cost-from-ticks"\nruns = ["a", "b"]\nreason = " ticks "\n\n'
+        '[[explained]]\nruns = ["c"]\nreason = "any"\n')
+    assert store.read_notes(tmp_path) == [store.Note(("a", "b"), "ticks", "cost-from-ticks"),
+                                          store.Note(("c",), "any", "")]
+
+
+@pytest.mark.parametrize("text, message", [
+    ("[[explained]\n", "not readable TOML"),
+    ("[[explained]]\nreason = 'x'\n", "runs must be a non-empty list"),
+    ("[[explained]]\nruns = ['a']\n", "reason must say why"),
+    ("[[explained]]\nruns = ['a']\nreason = 'x'\nwho = 'me'\n", "unknown key"),
+    ("[other]\n", "unknown key"),
+])
+def test_malformed_notes_are_named(tmp_path, text, message):
+    (tmp_path / store.NOTES_FILE).write_text(text)
+    with pytest.raises(store.StoreError, match=message):
+        store.read_notes(tmp_path)
+
+

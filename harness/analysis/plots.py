@@ -1,6 +1,6 @@
 """Charts drawn from stored rows (matplotlib, Agg backend): never from a live run.
 
-Every function takes the rows :func:`harness.analysis.load` returns and gives
+Every function takes the rows :func:`harness.analysis.frame.load` returns and gives
 back a ``matplotlib.figure.Figure``; :func:`save` writes it as PNG and SVG.
 A model has one colour in every chart (threads orange, processes red, greenlets
 purple, goroutines blue, Node's event loop green); servers sharing a model are
@@ -13,129 +13,19 @@ import math
 from pathlib import Path
 from typing import Iterable
 
-import matplotlib
-
-matplotlib.use("Agg")  # noqa: E402 (no display: files only)
-
+# style first: it selects matplotlib's Agg backend before pyplot loads
+from harness.analysis.style import (LIMIT_STYLE, MODEL_COLOURS, MODEL_LABELS, MODEL_ORDER,  # noqa: F401, I001
+                                    PERCENTILES, WORKLOAD_TITLES, NoData, chart_title, legend_outside,
+                                    log_y, ms_fmt, need, one_target, rate_fmt, series_label, servers_by_model,
+                                    styles)
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402, F401 (tests mix colours with it)
 from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
-from harness import analysis  # noqa: E402
-
-MODEL_COLOURS = {
-    "goroutines": "#1f77b4",   # blue
-    "event-loop": "#2ca02c",   # green
-    "cluster": "#0b6e4f",      # dark green: Node's event loop, one per core
-    "threaded": "#ff7f0e",     # orange
-    "forked": "#d62728",       # red
-    "async": "#9467bd",        # purple
-}
-MODEL_LABELS = {
-    "goroutines": "goroutines", "event-loop": "event loop", "cluster": "event loop x cores",
-    "threaded": "threads", "forked": "processes", "async": "greenlets",
-}
-MODEL_ORDER = tuple(MODEL_COLOURS)
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
-_DASHES = ("-", "--", "-.", ":")
-LIMIT_STYLE = dict(color="0.25", linestyle=(0, (4, 3)), linewidth=1.2)
-PERCENTILES = {"p50": "latency_p50_ms", "p90": "latency_p90_ms", "p99": "latency_p99_ms",
-               "p99.9": "latency_p999_ms", "max": "latency_max_ms"}
-WORKLOAD_TITLES = {"hello": "/hello (no work)", "json": "/json", "io": "I/O-bound",
-                   "cpu": "CPU-bound", "mixed": "mixed I/O + CPU", "upstream": "upstream call",
-                   "echo": "/echo"}
-
-plt.rcParams.update({
-    "figure.dpi": 100, "savefig.dpi": 150, "font.size": 10, "axes.titlesize": 11,
-    "axes.labelsize": 10, "legend.fontsize": 8.5, "axes.grid": True, "grid.alpha": 0.3,
-    "axes.spines.top": False, "axes.spines.right": False, "svg.fonttype": "none",
-    # fixed ids in SVGs (the default salt is random), so `make docs` rewrites a chart
-    # only when its data changed
-    "svg.hashsalt": "concurrency-arena",
-})
-
-
-# --- style ---------------------------------------------------------------------------
-
-def _servers_by_model(runs: pd.DataFrame) -> list[tuple[str, str]]:
-    pairs = runs[["server", "model"]].drop_duplicates()
-    rank = {m: i for i, m in enumerate(MODEL_ORDER)}
-    return sorted(((s, m) for s, m in pairs.itertuples(index=False)),
-                  key=lambda sm: (rank.get(sm[1], len(rank)), sm[0]))
-
-
-def styles(runs: pd.DataFrame) -> dict[str, dict]:
-    """server -> matplotlib style: colour from its model, marker/dash from its rank in the model."""
-    out: dict[str, dict] = {}
-    seen: dict[str, int] = {}
-    for server, model in _servers_by_model(runs):
-        i = seen.get(model, 0)
-        seen[model] = i + 1
-        base = np.array(to_rgb(MODEL_COLOURS.get(model, "#7f7f7f")))
-        # later servers of a model are a little darker, so lines stay apart
-        colour = tuple(base * (1 - 0.22 * min(i, 3)))
-        out[server] = dict(color=colour, marker=_MARKERS[i % len(_MARKERS)],
-                           linestyle=_DASHES[i % len(_DASHES)])
-    return out
-
-
-def _label(server: str, model: str) -> str:
-    return f"{server} ({MODEL_LABELS.get(model, model)})"
-
-
-def _rate_fmt(value, _pos=None) -> str:
-    if value >= 1000:
-        return f"{value / 1000:g}k"
-    return f"{value:g}"
-
-
-def _ms_fmt(value, _pos=None) -> str:
-    if value >= 1000:
-        return f"{value / 1000:g} s"
-    return f"{value:g}"
-
-
-def _log_y(ax, values: Iterable[float], fmt) -> None:
-    """Log scale when the values span more than ~an order of magnitude."""
-    vals = [v for v in values if v and v > 0 and math.isfinite(v)]
-    if vals and max(vals) / min(vals) > 8:
-        ax.set_yscale("log")
-        # label the 2x/5x minor ticks only when there are few decades to fill
-        wide = max(vals) / min(vals) > 30
-        ax.yaxis.set_minor_formatter(NullFormatter() if wide else FuncFormatter(
-            lambda v, p: fmt(v, p) if round(v / 10 ** math.floor(math.log10(v))) in (2, 5) else ""))
-    ax.yaxis.set_major_formatter(FuncFormatter(fmt))
-
-
-def _legend_outside(fig: Figure, ax, extra: list | None = None, ncol: int = 1) -> None:
-    handles, labels = ax.get_legend_handles_labels()
-    if extra:
-        handles += [h for h, _ in extra]
-        labels += [lbl for _, lbl in extra]
-    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False,
-               ncol=ncol)
-
-
-def _title(workload: str, target: str | None) -> str:
-    name = WORKLOAD_TITLES.get(workload, workload)
-    return f"{name}: {target}" if target else name
-
-
-def _one_target(rows: pd.DataFrame) -> str | None:
-    targets = sorted(rows["target"].unique())
-    return targets[0] if len(targets) == 1 else None
-
-
-class NoData(ValueError):
-    """The rows hold nothing a chart can be drawn from; the message says which rows were wanted."""
-
-
-def _need(rows: pd.DataFrame, what: str) -> None:
-    if rows.empty:
-        raise NoData(f"no rows for {what}")
+from harness.analysis import frame, thresholds  # noqa: E402
 
 
 # --- throughput vs concurrency (closed loop) -----------------------------------------------
@@ -148,19 +38,19 @@ def throughput(runs: pd.DataFrame, workload: str) -> Figure:
     time for CPU). Hollow markers: every repeat of that point was flagged
     (generator-bound or errors), so it is a lower bound, not the server's number.
     """
-    rows = analysis.select(runs, workload=workload, loop="closed", driver="wrk")
-    _need(rows, f"workload {workload!r} under closed-loop load (wrk connections)")
-    agg = analysis.aggregate(rows, ["rps", "limit_rps"])
+    rows = frame.select(runs, workload=workload, loop="closed", driver="wrk")
+    need(rows, f"workload {workload!r} under closed-loop load (wrk connections)")
+    agg = frame.aggregate(rows, ["rps", "limit_rps"])
     st = styles(rows)
     if agg["connections"].nunique() == 1:
         return _throughput_bars(rows, agg, st, workload)
     fig, ax = plt.subplots(figsize=(8.2, 4.8))
-    for server, model in _servers_by_model(rows):
+    for server, model in servers_by_model(rows):
         pts = agg[agg["server"] == server].sort_values("connections")
         x = pts["connections"].astype(float).to_numpy()
         y = pts["rps_median"].to_numpy()
         s = st[server]
-        ax.plot(x, y, label=_label(server, model), color=s["color"], marker=s["marker"],
+        ax.plot(x, y, label=series_label(server, model), color=s["color"], marker=s["marker"],
                 linestyle=s["linestyle"], linewidth=1.6, markersize=5.5, gid=f"series:{server}")
         ax.errorbar(x, y, yerr=[y - pts["rps_min"].to_numpy(), pts["rps_max"].to_numpy() - y],
                     fmt="none", ecolor=s["color"], elinewidth=1, capsize=3, label="_nolegend_")
@@ -175,25 +65,25 @@ def throughput(runs: pd.DataFrame, workload: str) -> Figure:
     ax.set_xscale("log", base=2)
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.set_xticks(sorted(agg["connections"].dropna().astype(float).unique()))
-    _log_y(ax, list(agg["rps_median"]) + list(agg["limit_rps_median"].dropna()), _rate_fmt)
+    log_y(ax, list(agg["rps_median"]) + list(agg["limit_rps_median"].dropna()), rate_fmt)
     ax.set_xlabel("concurrent connections (closed loop, wrk)")
     ax.set_ylabel("throughput (requests/s)")
-    ax.set_title(f"Throughput vs concurrency, {_title(workload, _one_target(rows))}")
-    _legend_outside(fig, ax, extra)
+    ax.set_title(f"Throughput vs concurrency, {chart_title(workload, one_target(rows))}")
+    legend_outside(fig, ax, extra)
     fig.tight_layout()
     return fig
 
 
 def _throughput_bars(rows: pd.DataFrame, agg: pd.DataFrame, st: dict, workload: str) -> Figure:
     """One load level only: a bar per server reads better than a column of dots."""
-    order = [s for s, _ in _servers_by_model(rows)][::-1]
+    order = [s for s, _ in servers_by_model(rows)][::-1]
     models = dict(zip(rows["server"], rows["model"]))
     pts = agg.set_index("server").loc[order]
     c = int(pts["connections"].iloc[0])
     fig, ax = plt.subplots(figsize=(8.2, 0.42 * len(order) + 1.8))
     med = pts["rps_median"].to_numpy(dtype=float)
     err = [med - pts["rps_min"].to_numpy(dtype=float), pts["rps_max"].to_numpy(dtype=float) - med]
-    bars = ax.barh([_label(s, models[s]) for s in order], med, xerr=err, capsize=2,
+    bars = ax.barh([series_label(s, models[s]) for s in order], med, xerr=err, capsize=2,
                    color=[st[s]["color"] for s in order])
     for bar, server, flagged_point, top in zip(bars, order, pts["all_flagged"], pts["rps_max"]):
         bar.set_gid(f"bar:{server}:{c}")
@@ -209,11 +99,11 @@ def _throughput_bars(rows: pd.DataFrame, agg: pd.DataFrame, st: dict, workload: 
         ax.axvline(limits.iloc[0], **LIMIT_STYLE, label="limit")
     if np.nanmax(med) / max(np.nanmin(med), 1e-9) > 20:
         ax.set_xscale("log")
-    ax.xaxis.set_major_formatter(FuncFormatter(_rate_fmt))
+    ax.xaxis.set_major_formatter(FuncFormatter(rate_fmt))
     ax.grid(axis="y", visible=False)
     ax.margins(x=0.3)
     ax.set_xlabel(f"throughput (requests/s) at {c} connections (closed loop, wrk)")
-    ax.set_title(f"Throughput, {_title(workload, _one_target(rows))}"
+    ax.set_title(f"Throughput, {chart_title(workload, one_target(rows))}"
                  + ("\nhatched: every repeat flagged (e.g. generator-bound), a lower bound"
                     if pts["all_flagged"].any() else ""))
     fig.tight_layout()
@@ -268,45 +158,45 @@ def latency_vs_rate(runs: pd.DataFrame, workload: str,
     1% of that point's requests failed (timeouts past saturation), so its
     latency describes only the requests that got through.
     """
-    rows = analysis.select(runs, workload=workload, loop="open")
-    _need(rows, f"workload {workload!r} under open-loop load (rate)")
+    rows = frame.select(runs, workload=workload, loop="open")
+    need(rows, f"workload {workload!r} under open-loop load (rate)")
     percentiles = list(percentiles)
     metrics = [PERCENTILES[p] for p in percentiles] + ["error_rate"]
-    agg = analysis.aggregate(rows, metrics, only_usable=False)
+    agg = frame.aggregate(rows, metrics, only_usable=False)
     st = styles(rows)
     fig, axes = plt.subplots(1, len(percentiles), figsize=(4.0 * len(percentiles), 4.4),
                              sharey=True, squeeze=False)
     axes = axes[0]
     all_y = [v for p in percentiles for v in agg[f"{PERCENTILES[p]}_median"]]
-    wait = analysis.wait_ms(_one_target(rows) or "")
+    wait = frame.wait_ms(one_target(rows) or "")
     for ax, pct in zip(axes, percentiles):
         col = f"{PERCENTILES[pct]}_median"
-        for server, model in _servers_by_model(rows):
+        for server, model in servers_by_model(rows):
             pts = agg[agg["server"] == server].sort_values("rate")
             x = pts["rate"].to_numpy(dtype=float)
             y = pts[col].to_numpy(dtype=float)
             s = st[server]
-            ax.plot(x, y, label=_label(server, model), color=s["color"], marker=s["marker"],
+            ax.plot(x, y, label=series_label(server, model), color=s["color"], marker=s["marker"],
                     linestyle=s["linestyle"], linewidth=1.5, markersize=5, gid=f"series:{server}")
-            bad = (pts["error_rate_median"] > analysis.ERROR_RATE_FLAG).to_numpy()
+            bad = (pts["error_rate_median"] > thresholds.ERROR_SHARE).to_numpy()
             if bad.any():
                 ax.plot(x[bad], y[bad], linestyle="none", marker=s["marker"], markersize=8,
                         markerfacecolor="white", markeredgecolor=s["color"], label="_nolegend_")
         if wait:
             ax.axhline(wait, **LIMIT_STYLE, label="_nolegend_")
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(FuncFormatter(_rate_fmt))
+        ax.xaxis.set_major_formatter(FuncFormatter(rate_fmt))
         ax.set_title(pct)
         ax.set_xlabel("offered rate (requests/s, open loop)")
-    _log_y(axes[0], all_y, _ms_fmt)
+    log_y(axes[0], all_y, ms_fmt)
     axes[0].set_ylabel("latency (ms, from intended send time)")
     extra = [(plt.Line2D([], [], linestyle="none", marker="o", markerfacecolor="white",
                          markeredgecolor="0.3"), "hollow: >1% of requests failed")]
     if wait:
         extra.append((plt.Line2D([], [], **LIMIT_STYLE), f"the workload's own wait ({wait:g} ms)"))
-    fig.suptitle(f"Latency vs offered rate, {_title(workload, _one_target(rows))}: "
+    fig.suptitle(f"Latency vs offered rate, {chart_title(workload, one_target(rows))}: "
                  "where each model falls over", fontsize=12)
-    _legend_outside(fig, axes[0], extra)
+    legend_outside(fig, axes[0], extra)
     fig.tight_layout()
     return fig
 
@@ -319,9 +209,9 @@ _NINES = {"p50": 1 - math.log10(2), "p90": 1.0, "p99": 2.0, "p99.9": 3.0, "max":
 def pick_rate(runs: pd.DataFrame, workload: str, *, keep: float = 0.98) -> float:
     """The highest offered rate every server of the workload sustained (>= ``keep`` of
     it achieved, no flag), else the lowest rate measured: a rate where costs compare."""
-    rows = analysis.select(runs, workload=workload, loop="open")
-    _need(rows, f"workload {workload!r} under open-loop load (rate)")
-    agg = analysis.aggregate(rows, ["rps"], only_usable=False)
+    rows = frame.select(runs, workload=workload, loop="open")
+    need(rows, f"workload {workload!r} under open-loop load (rate)")
+    agg = frame.aggregate(rows, ["rps"], only_usable=False)
     ok = agg.assign(ok=(agg["rps_median"] >= keep * agg["rate"]) & ~agg["all_flagged"])
     per_rate = ok.groupby("rate")["ok"].all()
     sustained = per_rate[per_rate]
@@ -336,32 +226,32 @@ def latency_distribution(runs: pd.DataFrame, workload: str, *, rate: float | Non
     pass ``connections`` for a closed-loop point instead.
     """
     if connections is not None:
-        rows = analysis.select(runs, workload=workload, loop="closed", driver="wrk")
+        rows = frame.select(runs, workload=workload, loop="closed", driver="wrk")
         rows = rows[rows["connections"] == connections]
         where = f"{connections} connections (closed loop)"
     else:
         rate = rate if rate is not None else pick_rate(runs, workload)
-        rows = analysis.select(runs, workload=workload, loop="open")
+        rows = frame.select(runs, workload=workload, loop="open")
         rows = rows[rows["rate"] == rate]
-        where = f"{_rate_fmt(rate)} requests/s offered (open loop)"
-    _need(rows, f"workload {workload!r} at {where}")
+        where = f"{rate_fmt(rate)} requests/s offered (open loop)"
+    need(rows, f"workload {workload!r} at {where}")
     metrics = list(PERCENTILES.values())
-    agg = analysis.aggregate(rows, metrics)
+    agg = frame.aggregate(rows, metrics)
     st = styles(rows)
     fig, ax = plt.subplots(figsize=(8.2, 4.8))
     x = np.array([_NINES[p] for p in PERCENTILES])
-    for server, model in _servers_by_model(rows):
+    for server, model in servers_by_model(rows):
         pt = agg[agg["server"] == server]
         y = np.array([pt[f"{m}_median"].iloc[0] for m in metrics], dtype=float)
         s = st[server]
-        ax.plot(x, y, label=_label(server, model), color=s["color"], marker=s["marker"],
+        ax.plot(x, y, label=series_label(server, model), color=s["color"], marker=s["marker"],
                 linestyle=s["linestyle"], linewidth=1.5, markersize=5, gid=f"series:{server}")
     ax.set_xticks(x, list(PERCENTILES))
-    _log_y(ax, agg[[f"{m}_median" for m in metrics]].to_numpy().ravel(), _ms_fmt)
+    log_y(ax, agg[[f"{m}_median" for m in metrics]].to_numpy().ravel(), ms_fmt)
     ax.set_xlabel("percentile (spaced by nines)")
     ax.set_ylabel("latency (ms)")
-    ax.set_title(f"Latency distribution, {_title(workload, _one_target(rows))} at {where}")
-    _legend_outside(fig, ax)
+    ax.set_title(f"Latency distribution, {chart_title(workload, one_target(rows))} at {where}")
+    legend_outside(fig, ax)
     fig.tight_layout()
     return fig
 
@@ -371,11 +261,11 @@ def latency_distribution(runs: pd.DataFrame, workload: str, *, rate: float | Non
 def cost(runs: pd.DataFrame, workload: str, *, rate: float | None = None) -> Figure:
     """CPU microseconds per request and peak memory per server, at one fixed offered rate."""
     rate = rate if rate is not None else pick_rate(runs, workload)
-    rows = analysis.select(runs, workload=workload, loop="open")
+    rows = frame.select(runs, workload=workload, loop="open")
     rows = rows[rows["rate"] == rate]
-    _need(rows, f"workload {workload!r} at {rate:g} requests/s (open loop)")
-    agg = analysis.aggregate(rows, ["cpu_us_per_request", "server_rss_peak_mib"])
-    order = [s for s, _ in _servers_by_model(rows)][::-1]
+    need(rows, f"workload {workload!r} at {rate:g} requests/s (open loop)")
+    agg = frame.aggregate(rows, ["cpu_us_per_request", "server_rss_peak_mib"])
+    order = [s for s, _ in servers_by_model(rows)][::-1]
     agg = agg.set_index("server").loc[order]
     st = styles(rows)
     colours = [st[s]["color"] for s in order]
@@ -394,7 +284,7 @@ def cost(runs: pd.DataFrame, workload: str, *, rate: float | None = None) -> Fig
         ax.set_xlabel(label)
         ax.grid(axis="y", visible=False)
         ax.margins(x=0.15)
-    fig.suptitle(f"Cost at a fixed rate: {_title(workload, _one_target(rows))}, "
+    fig.suptitle(f"Cost at a fixed rate: {chart_title(workload, one_target(rows))}, "
                  f"{rate:g} requests/s offered (open loop)", fontsize=12)
     fig.tight_layout()
     return fig
@@ -409,18 +299,18 @@ def overview(runs: pd.DataFrame, *, io: str = "io", cpu: str = "cpu") -> Figure:
     I/O p99 at a fixed open-loop rate, and peak memory. Each at the highest
     closed-loop concurrency measured (or the fixed rate), median of repeats.
     """
-    servers = _servers_by_model(runs)
-    _need(runs, "the overview (no runs at all)")
+    servers = servers_by_model(runs)
+    need(runs, "the overview (no runs at all)")
     st = styles(runs)
     names = [s for s, _ in servers][::-1]
     panels = []
 
     def top_point(workload: str, metric: str) -> tuple[pd.Series, str]:
         """Medians at the most connections every server was measured at, and that level."""
-        rows = analysis.select(runs, workload=workload, loop="closed", driver="wrk")
+        rows = frame.select(runs, workload=workload, loop="closed", driver="wrk")
         if rows.empty:
             return pd.Series(dtype=float), ""
-        agg = analysis.shared_top(analysis.aggregate(rows, [metric]))
+        agg = frame.shared_top(frame.aggregate(rows, [metric]))
         levels = sorted({int(c) for c in agg["connections"].dropna()})
         where = f"{levels[0]} connections" if len(levels) == 1 else "at the most connections"
         return agg.set_index("server")[f"{metric}_median"], where
@@ -435,15 +325,15 @@ def overview(runs: pd.DataFrame, *, io: str = "io", cpu: str = "cpu") -> Figure:
     if not cpu_rps.empty:
         panels.append((f"CPU: throughput\n({cpu_where})", cpu_rps, "requests/s", True,
                        "{:,.0f}", None, None))
-    open_io = analysis.select(runs, workload=io, loop="open")
+    open_io = frame.select(runs, workload=io, loop="open")
     if not open_io.empty:
         top = float(open_io["rate"].max())
         hi = open_io[open_io["rate"] == top]
-        p99 = analysis.aggregate(hi, ["latency_p99_ms", "error_rate"], only_usable=False).set_index("server")
-        panels.append((f"I/O: p99 latency at {_rate_fmt(top)} req/s offered\n(open loop)",
+        p99 = frame.aggregate(hi, ["latency_p99_ms", "error_rate"], only_usable=False).set_index("server")
+        panels.append((f"I/O: p99 latency at {rate_fmt(top)} req/s offered\n(open loop)",
                        p99["latency_p99_ms_median"], "ms", True, "{:,.0f}", None,
                        p99["error_rate_median"]))
-    mem = analysis.aggregate(runs, ["server_rss_peak_mib"], by=["server"])
+    mem = frame.aggregate(runs, ["server_rss_peak_mib"], by=["server"])
     panels.append(("Peak memory\n(median over all runs)", mem.set_index("server")["server_rss_peak_mib_median"],
                    "MiB", False, "{:,.0f}", None, None))
     fig, axes = plt.subplots(1, len(panels), figsize=(3.1 * len(panels) + 1.6, 0.42 * len(names) + 2.0),
@@ -455,7 +345,7 @@ def overview(runs: pd.DataFrame, *, io: str = "io", cpu: str = "cpu") -> Figure:
                        gid="bars:" + title.split("\n")[0])
         for bar, v, f in zip(bars, vals, failed):
             text = "n/a" if math.isnan(v) else fmt.format(v)
-            if f > analysis.ERROR_RATE_FLAG:
+            if f > thresholds.ERROR_SHARE:
                 bar.set_hatch("///")
                 bar.set_edgecolor("white")
                 text += f" ({f:.0%} failed)"
@@ -499,10 +389,10 @@ def all_charts(runs: pd.DataFrame, directory: str | Path) -> dict[str, list[Path
     """Every chart the rows allow, saved under ``directory``; name -> [png, svg].
 
     A chart the campaign has no rows for (say, no open-loop runs) is skipped,
-    not drawn empty. Charts show one launcher (analysis.one_launcher).
+    not drawn empty. Charts show one launcher (frame.one_launcher).
     """
     out: dict[str, list[Path]] = {}
-    runs = analysis.one_launcher(runs)
+    runs = frame.one_launcher(runs)
     workloads = list(dict.fromkeys(runs["workload"]))
 
     def attempt(name: str, make) -> None:

@@ -1,19 +1,18 @@
 """Stored campaigns as pandas DataFrames: load, filter, aggregate repeats, compare.
 
-Reads what the harness stored (``results/<campaign>/runs.csv`` and
-``campaign.json``) and nothing else: it never re-measures. One row per run, as
-:class:`harness.specs.RunResult` defines it (schema 1); a few derived columns
-are added on load, each named below, so the stored values stay untouched.
+Reads what the harness stored, through :mod:`harness.store` (its one CSV reader and
+one column list), and nothing else: it never re-measures. One row per run, as
+:class:`harness.specs.RunResult` defines it; a few derived columns are added on load,
+each named below, so the stored values stay untouched.
 
-    >>> from harness import analysis
-    >>> runs = analysis.load("results/quick")
-    >>> io = analysis.select(runs, workload="io", loop="closed")
-    >>> analysis.aggregate(io)[["server", "connections", "rps_median", "rps_cv"]]
+    >>> from harness.analysis import frame
+    >>> runs = frame.load("results/quick")
+    >>> io = frame.select(runs, workload="io", loop="closed")
+    >>> frame.aggregate(io)[["server", "connections", "rps_median", "rps_cv"]]
 """
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,27 +20,25 @@ from typing import Iterable
 
 import pandas as pd
 
-from harness.specs import SCHEMA_VERSION, Placement, RunResult
+from harness import store
+from harness.analysis import stats
+from harness.analysis.thresholds import ERROR_SHARE, UNSTABLE_CV
+from harness.specs import Placement, PlacementError, RunResult
 
-RUNS_FILE = "runs.csv"
-CAMPAIGN_FILE = "campaign.json"
-RESULTS = Path(__file__).resolve().parents[1] / "results"
+RESULTS = Path(__file__).resolve().parents[2] / "results"
 # The one place that names the campaign docs/, the README and the notebooks show.
 PUBLISHED_FILE = RESULTS / "published.txt"
 
-#: Every column of a schema-1 row, in the order the store writes them.
-COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunResult))
 
-# Column types as pandas should hold them. Integers that may be empty use the
-# nullable Int64; text stays text even where it looks numeric (git sha, CPU lists).
-_INT = ("schema", "repeat", "order", "workers", "threads", "requests", "errors_connect",
-        "errors_read", "errors_write", "errors_timeout", "errors_status")
-_NULLABLE_INT = ("connections",)
-_FLOAT = ("rate", "duration_s", "rps", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
-          "latency_p999_ms", "latency_max_ms", "server_cpu_s", "server_rss_peak_mib",
-          "generator_cpu_s", "generator_cpu_share", "foreign_cpu_share", "cpu_us_per_request",
-          "limit_rps", "efficiency")
-_TEXT = tuple(c for c in COLUMNS if c not in _INT + _NULLABLE_INT + _FLOAT)
+def _column_types() -> dict[str, str]:
+    """pandas dtype per stored column, from RunResult's annotations: integers that may be
+    empty are the nullable Int64; text stays text even where it looks numeric (git sha,
+    CPU lists)."""
+    kinds = {"int": "int64", "int | None": "Int64", "float": "float64", "float | None": "float64"}
+    return {f.name: kinds.get(str(f.type), "text") for f in dataclasses.fields(RunResult)}
+
+
+_TYPES = _column_types()
 
 #: What identifies one measured point; repeats of a point differ only in repeat/order.
 POINT: tuple[str, ...] = ("campaign", "server", "runtime", "model", "workers", "threads",
@@ -54,17 +51,9 @@ METRICS: tuple[str, ...] = ("rps", "latency_p50_ms", "latency_p90_ms", "latency_
                             "server_rss_peak_mib", "limit_rps", "efficiency", "error_rate",
                             "core_utilisation")
 
-# pyperf warns when the standard deviation is 10% of the mean or more; the
-# harness issue asks for the same coefficient-of-variation threshold.
-UNSTABLE_CV = 0.10
 
-# A run whose errors exceed 1% of its requests did not measure a working
-# server, whatever its throughput says (the harness flags it "errors" too).
-ERROR_RATE_FLAG = 0.01
-
-
-class CampaignError(ValueError):
-    """A stored campaign that cannot be read as schema-1 rows; the message says what is wrong."""
+class CampaignError(store.StoreError):
+    """A stored campaign that cannot be read; the message names the file and what is wrong."""
 
 
 @dataclass(frozen=True)
@@ -91,78 +80,42 @@ def published(pointer: Path = PUBLISHED_FILE) -> Path:
     if not names:
         raise CampaignError(f"{pointer}: names no campaign (one line: a directory under results/)")
     path = pointer.parent / names[0]
-    if not (path / RUNS_FILE).exists():
-        raise CampaignError(f"{pointer}: names {names[0]!r}, but {path / RUNS_FILE} does not exist")
+    if not (path / store.RUNS_FILE).exists():
+        raise CampaignError(f"{pointer}: names {names[0]!r}, but {path / store.RUNS_FILE} does not exist")
     return path
 
 
 def _campaign_dir(path: str | Path) -> Path:
     path = Path(path)
-    if path.name == RUNS_FILE:
+    if path.name == store.RUNS_FILE:
         path = path.parent
     if not path.exists():
         raise CampaignError(f"{path}: no such campaign directory")
     if not path.is_dir():
         raise CampaignError(f"{path}: not a campaign directory (expected a folder holding "
-                            f"{RUNS_FILE} and {CAMPAIGN_FILE})")
+                            f"{store.RUNS_FILE} and {store.CAMPAIGN_FILE})")
     return path
 
 
-def _read_rows(runs_path: Path) -> pd.DataFrame:
-    """The stored rows as text, exactly as written (no type guessing).
-
-    harness/store.py had no reader when this was written; once it has one, read
-    through it here so there is one CSV reader, and keep the checks below.
-    """
-    if runs_path.stat().st_size == 0:
-        raise CampaignError(f"{runs_path}: empty file (expected a header line and rows)")
-    try:
-        return pd.read_csv(runs_path, dtype=str, keep_default_na=False)
-    except pd.errors.EmptyDataError as exc:
-        raise CampaignError(f"{runs_path}: empty file (expected a header line and rows)") from exc
-    except pd.errors.ParserError as exc:
-        raise CampaignError(f"{runs_path}: not a readable CSV: {exc}") from exc
-
-
-def _check_columns(frame: pd.DataFrame, runs_path: Path) -> None:
-    missing = [c for c in COLUMNS if c not in frame.columns]
-    if "schema" in frame.columns:
-        versions = sorted(set(frame["schema"].astype(str)))
-        wrong = [v for v in versions if v != str(SCHEMA_VERSION)]
-        if wrong:
-            raise CampaignError(
-                f"{runs_path}: schema version {', '.join(wrong)} found; this analysis reads "
-                f"schema {SCHEMA_VERSION} rows only (harness/specs.py RunResult)")
-    if missing:
-        raise CampaignError(f"{runs_path}: missing column{'s' if len(missing) > 1 else ''} "
-                            f"{', '.join(missing)} (schema {SCHEMA_VERSION} rows have "
-                            f"{len(COLUMNS)} columns; see harness/specs.py RunResult)")
-    if frame.empty:
-        raise CampaignError(f"{runs_path}: header only, no runs stored yet")
-
-
-def _typed(frame: pd.DataFrame, runs_path: Path) -> pd.DataFrame:
-    out = frame[list(COLUMNS)].copy()
-    for col in _INT + _NULLABLE_INT + _FLOAT:
-        text = out[col].astype(str).str.strip()
+def from_rows(rows: list[dict[str, str]], where: str = "rows") -> pd.DataFrame:
+    """Stored rows (text cells, as :func:`harness.store.read_rows` gives them) as typed,
+    derived columns. ``where`` names the source in errors ("line N" counts the header)."""
+    frame = pd.DataFrame(rows, columns=list(store.COLUMNS), dtype=str)
+    for col, kind in _TYPES.items():
+        if kind == "text":
+            frame[col] = frame[col].astype(str)
+            continue
+        text = frame[col].astype(str).str.strip()
         values = pd.to_numeric(text.where(text != "", None), errors="coerce")
         bad = text[(text != "") & values.isna()]
         if not bad.empty:
-            line = int(bad.index[0]) + 2  # header is line 1
-            raise CampaignError(f"{runs_path}: line {line}: column {col} holds {bad.iloc[0]!r}, "
-                                f"not a number")
-        if col in _INT:
-            if values.isna().any():
-                line = int(values.index[values.isna()][0]) + 2
-                raise CampaignError(f"{runs_path}: line {line}: column {col} is empty")
-            out[col] = values.astype("int64")
-        elif col in _NULLABLE_INT:
-            out[col] = values.astype("Int64")
-        else:
-            out[col] = values.astype("float64")
-    for col in _TEXT:
-        out[col] = out[col].astype(str)
-    return out
+            raise CampaignError(f"{where}: line {int(bad.index[0]) + 2}: column {col} holds "
+                                f"{bad.iloc[0]!r}, not a number")
+        if kind == "int64" and values.isna().any():
+            raise CampaignError(f"{where}: line {int(values.index[values.isna()][0]) + 2}: "
+                                f"column {col} is empty")
+        frame[col] = values.astype(kind)
+    return _derive(frame)
 
 
 def _derive(runs: pd.DataFrame) -> pd.DataFrame:
@@ -182,6 +135,7 @@ def _derive(runs: pd.DataFrame) -> pd.DataFrame:
     # Share of the server's cores its processes kept busy: 1.0 = every core it was given.
     busy = runs["server_cpu_s"] / (runs["duration_s"] * runs["cores"].astype("float64"))
     runs["core_utilisation"] = busy.where(runs["duration_s"] > 0)
+    runs["verdict_or_status"] = runs["bottleneck"].where(runs["status"] == "ok", runs["status"])
     runs["flags"] = [", ".join(_row_flags(r)) for r in runs.itertuples(index=False)]
     runs["usable"] = runs["flags"] == ""
     return runs
@@ -194,11 +148,28 @@ def _row_flags(row) -> list[str]:
         flags.append(row.status + (f" ({row.failure})" if row.failure else ""))
     if row.bottleneck == "generator":
         flags.append("generator-bound")
-    if row.bottleneck == "errors" or row.error_rate > ERROR_RATE_FLAG:
+    if row.bottleneck == "errors" or row.error_rate > ERROR_SHARE:
         flags.append(f"errors {row.error_rate:.1%}")
     if row.bottleneck == "noisy":
         flags.append(f"noisy (foreign CPU {row.foreign_cpu_share:.0%})")
     return flags
+
+
+def cpu_set(cpus: str) -> frozenset[int] | None:
+    """A stored CPU list as a set (specs.Placement reads it); None when empty (placement not
+    recorded) or not a CPU list."""
+    if not isinstance(cpus, str) or not cpus.strip():
+        return None
+    try:
+        return Placement.parse(cpus).cpus
+    except PlacementError:
+        return None
+
+
+def count_cpus(cpus: str) -> int | None:
+    """``"0-1,4"`` -> 3; empty -> None (placement not recorded)."""
+    found = cpu_set(cpus)
+    return len(found) if found else None
 
 
 def load_campaign(path: str | Path) -> Campaign:
@@ -207,23 +178,24 @@ def load_campaign(path: str | Path) -> Campaign:
     Raises :class:`CampaignError` naming the file and what is missing or wrong.
     """
     directory = _campaign_dir(path)
-    runs_path = directory / RUNS_FILE
-    meta_path = directory / CAMPAIGN_FILE
+    runs_path = directory / store.RUNS_FILE
     if not runs_path.exists():
-        raise CampaignError(f"{directory}: missing {RUNS_FILE} (the harness writes one row per run there)")
-    if not meta_path.exists():
-        raise CampaignError(f"{directory}: missing {CAMPAIGN_FILE} (the host facts stored with the rows); "
-                            f"rows without their environment are not published")
+        raise CampaignError(f"{directory}: missing {store.RUNS_FILE} (the harness writes one row "
+                            f"per run there)")
+    if not (directory / store.CAMPAIGN_FILE).exists():
+        raise CampaignError(f"{directory}: missing {store.CAMPAIGN_FILE} (the host facts stored with "
+                            f"the rows); rows without their environment are not published")
     try:
-        meta = json.loads(meta_path.read_text())
-    except ValueError as exc:
-        raise CampaignError(f"{meta_path}: not valid JSON: {exc}") from exc
-    if not isinstance(meta, dict):
-        raise CampaignError(f"{meta_path}: expected a JSON object, got {type(meta).__name__}")
-    frame = _read_rows(runs_path)
-    _check_columns(frame, runs_path)
-    runs = _derive(_typed(frame, runs_path))
+        meta = store.read_meta(directory / store.CAMPAIGN_FILE)
+        rows = store.read_rows(runs_path)
+    except store.StoreError as exc:
+        raise CampaignError(str(exc)) from None
+    if not rows:
+        raise CampaignError(f"{runs_path}: " + ("header only, no runs stored yet" if runs_path.stat().st_size
+                                                 else "empty file (expected a header line and rows)"))
     name = str(meta.get("campaign") or directory.name)
+    runs = from_rows(rows, str(runs_path))
+    runs.attrs["campaigns"] = {name: meta}
     return Campaign(name=name, path=directory, runs=runs, meta=meta)
 
 
@@ -255,7 +227,7 @@ def select(runs: pd.DataFrame, *, server=None, model=None, runtime=None, workloa
     """Rows matching every given filter; each filter takes one value or several.
 
     ``usable=True`` keeps only runs that stand as the server's number (status ok,
-    not generator-bound, errors under :data:`ERROR_RATE_FLAG`).
+    not generator-bound, errors under :data:`harness.limits.ERROR_SHARE`).
     """
     mask = pd.Series(True, index=runs.index)
     for column, wanted in (("server", server), ("model", model), ("runtime", runtime),
@@ -279,13 +251,14 @@ def flagged(runs: pd.DataFrame) -> pd.DataFrame:
 # --- aggregating repeats -----------------------------------------------------------
 
 def aggregate(runs: pd.DataFrame, metrics: Iterable[str] = METRICS, *, by: Iterable[str] = POINT,
-              only_usable: bool = True) -> pd.DataFrame:
+              only_usable: bool = True, ci: Iterable[str] = ()) -> pd.DataFrame:
     """One row per point: for each metric its median, min, max and CV over the repeats.
 
     Columns: the ``by`` keys, ``n`` (repeats aggregated), ``n_flagged`` (repeats
-    left out as flagged), then ``<metric>_median``, ``_min``, ``_max``, ``_cv``.
-    A point whose every repeat is flagged is kept, from its flagged runs, with
-    ``all_flagged`` set, so a chart can show it as such rather than drop it.
+    left out as flagged), then ``<metric>_median``, ``_min``, ``_max``, ``_cv``, and
+    for each metric in ``ci`` ``_ci_low`` and ``_ci_high`` (:func:`stats.bootstrap_ci`
+    of the median). A point whose every repeat is flagged is kept, from its flagged
+    runs, with ``all_flagged`` set, so a chart can show it as such rather than drop it.
     """
     by = list(by)
     metrics = list(metrics)
@@ -301,15 +274,23 @@ def aggregate(runs: pd.DataFrame, metrics: Iterable[str] = METRICS, *, by: Itera
     grouped = runs.groupby(by, dropna=False, sort=True)
     out = grouped.size().rename("n").to_frame()
     out["n_flagged"] = n_flagged
+    out["n_measured"] = every["status"].agg(lambda s: int((s == "ok").sum()))
     out["all_flagged"] = all_flagged
+    out["run_ids"] = grouped["run_id"].agg(tuple)
     for metric in metrics:
         values = grouped[metric]
         out[f"{metric}_median"] = values.median()
         out[f"{metric}_min"] = values.min()
         out[f"{metric}_max"] = values.max()
-        mean = values.mean()
-        out[f"{metric}_cv"] = (values.std(ddof=1) / mean.where(mean != 0)).astype("float64")
+        out[f"{metric}_cv"] = values.agg(stats.cv).astype("float64")
+    for metric in ci:
+        bounds = grouped[metric].agg(lambda v: stats.bootstrap_ci(list(v)) or (math.nan, math.nan))
+        out[f"{metric}_ci_low"] = bounds.map(lambda b: b[0]).astype("float64")
+        out[f"{metric}_ci_high"] = bounds.map(lambda b: b[1]).astype("float64")
     out["flags"] = grouped["flags"].agg(lambda f: "; ".join(sorted({x for x in f if x})))
+    out["limit_kind"] = grouped["limit_kind"].agg(lambda k: next((x for x in k if x), ""))
+    # every run's verdict, flagged ones too (a run that did not measure: its status)
+    out["verdicts"] = every["verdict_or_status"].agg(lambda v: "; ".join(sorted({x for x in v if x})))
     return out.reset_index()
 
 
@@ -317,7 +298,7 @@ def unstable(runs: pd.DataFrame, metric: str = "rps", threshold: float = UNSTABL
     """Points whose repeats disagree: coefficient of variation of ``metric`` above ``threshold``."""
     agg = aggregate(runs, [metric])
     cv = agg[f"{metric}_cv"]
-    keep = ["campaign", "server", "workload", "target", "loop", "connections", "rate", "n",
+    keep = ["campaign", "server", "workload", "target", "loop", "connections", "rate", "n", "run_ids",
             f"{metric}_median", f"{metric}_min", f"{metric}_max", f"{metric}_cv"]
     return agg.loc[cv > threshold, keep].sort_values(f"{metric}_cv", ascending=False)
 

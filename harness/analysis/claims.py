@@ -1,11 +1,11 @@
 """The article's five claims, checked against stored rows.
 
-Each check reads medians of repeats (:func:`harness.analysis.aggregate`) and
+Each check reads medians of repeats (:func:`harness.analysis.frame.aggregate`) and
 returns a :class:`Verdict`: ``supported``, ``not supported`` or ``depends``
 (true under one condition, false under another), or ``not tested`` when the
 campaign lacks the rows the claim needs (the reason names them). Every verdict
 carries the rows it used, the numbers and ratio behind it, and the condition
-under which it would flip. Thresholds are the named constants below.
+under which it would flip. Thresholds are named constants in :mod:`harness.analysis.thresholds`.
 """
 from __future__ import annotations
 
@@ -13,41 +13,14 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from harness import analysis
+from harness.analysis import frame
+from harness.analysis.thresholds import (MANY_AT_ONCE, ONE_AT_A_TIME, ONE_CORE_SLACK, SCALES,
+                                         SERVES_WELL, TIE)
 
 SUPPORTED = "supported"
 NOT_SUPPORTED = "not supported"
 DEPENDS = "depends"
 NOT_TESTED = "not tested"
-
-# Two medians closer than 10% are not told apart: pyperf calls a benchmark unstable
-# when its standard deviation exceeds 10% of the mean (psf/pyperf, pyperf/_cli.py,
-# format_checks), and the report warns on a coefficient of variation above 10% for
-# the same reason.
-TIE = 0.10
-
-# A server "handles I/O well" when it reaches 80% of its Little's-law limit
-# (in-flight capacity / wait): servers with enough concurrency slots measure
-# 94-98% of it in the published campaign (results/full-20261202: Go 94%, Node and
-# granian 96%), and 80% still
-# leaves room for sharing cores with the load generator; below it the model,
-# not the wait, sets the throughput.
-SERVES_WELL = 0.80
-
-# A CPU-bound run "uses one core" when the server kept at most one core's share
-# of its cores busy, plus 15 points for the runtime's own helper threads (GC,
-# libuv) and measurement slack: 65% on 2 cores.
-ONE_CORE_SLACK = 0.15
-
-# Processes "scale" CPU work when N processes serve at least 1.5x what one
-# GIL-bound process does (the ideal on 2 cores is 2x; 1.5x is clear of noise).
-SCALES = 1.5
-
-# Requests a process keeps in flight on the I/O workload, rps x wait / processes:
-# at most 1.2 is "one request at a time" (a sync worker gets 0.98 at best);
-# above 2 the process evidently serves several requests at once.
-ONE_AT_A_TIME = 1.2
-MANY_AT_ONCE = 2.0
 
 IO = "io"
 CPU = "cpu"
@@ -85,7 +58,7 @@ def comparable(runs: pd.DataFrame) -> pd.DataFrame:
     one service time) every runtime keeps its own, which compares models, not speed."""
     if runs.empty:
         return runs
-    runs = analysis.one_launcher(runs)
+    runs = frame.one_launcher(runs)
     keep = []
     for _, rows in runs.groupby("workload", sort=False):
         reach = rows.groupby("target").agg(runtimes=("runtime", "nunique"), servers=("server", "nunique"))
@@ -100,8 +73,8 @@ class _Points:
     def __init__(self, runs: pd.DataFrame):
         self.runs = comparable(runs)
         # wrk's closed loop: locust users with think time are a scenario, not a load level
-        closed = analysis.select(self.runs, loop="closed", driver="wrk", usable=None)
-        self.agg = analysis.aggregate(closed) if not closed.empty else pd.DataFrame()
+        closed = frame.select(self.runs, loop="closed", driver="wrk", usable=None)
+        self.agg = frame.aggregate(closed) if not closed.empty else pd.DataFrame()
 
     def top(self, workload: str) -> pd.DataFrame:
         """One row per server for ``workload``: at the most connections measured for every
@@ -112,7 +85,7 @@ class _Points:
         if rows.empty:
             return rows
         rows = rows[rows["cores"] == rows.groupby("server")["cores"].transform("max")]
-        return analysis.shared_top(rows).set_index("server", drop=False)
+        return frame.shared_top(rows).set_index("server", drop=False)
 
     def ids(self, workload: str, servers) -> tuple[str, ...]:
         top = self.top(workload)
@@ -136,7 +109,7 @@ def io_efficiency(row: pd.Series) -> float:
     (min(C, slots) / wait): a 5-worker sync server at 99% of its 100 req/s is
     efficient at being small, not "fine on I/O".
     """
-    wait = analysis.wait_ms(row["target"])
+    wait = frame.wait_ms(row["target"])
     if not wait or pd.isna(row["connections"]):
         return float(row["efficiency_median"])
     return float(row["rps_median"] / (row["connections"] / (wait / 1000)))
@@ -254,7 +227,7 @@ def claim_python_workers(p: _Points) -> Verdict:
     py = io[io["runtime"] == "python"].copy()
     if py.empty:
         return _not_tested(3, "Python servers on the io workload")
-    wait = analysis.wait_ms(py["target"].iloc[0])
+    wait = frame.wait_ms(py["target"].iloc[0])
     if not wait:
         return _not_tested(3, "an io target that names its wait (/io?ms=M)")
     py["in_flight"] = py["rps_median"] * wait / 1000 / py["workers"]

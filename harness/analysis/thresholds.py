@@ -1,0 +1,77 @@
+"""Every threshold the analysis judges rows by, each defined once with the reason for its value.
+
+The row's own verdict (errors, generator-bound, noisy, limit reached) is decided when
+the row is made, by :mod:`harness.limits`; its thresholds live there and are imported
+here, so a reader finds every number the analysis uses in this one module.
+"""
+from __future__ import annotations
+
+from harness.limits import (ERROR_SHARE, GENERATOR_BOUND_SHARE, LIMIT_REACHED,  # noqa: F401
+                            NOISY_FOREIGN_SHARE)
+
+# --- stability of a point's repeats ------------------------------------------------------------
+
+# pyperf warns when the standard deviation is 10% of the mean or more
+# (pyperf/_cli.py format_checks, https://github.com/psf/pyperf/blob/main/pyperf/_cli.py).
+UNSTABLE_CV = 0.10
+
+# A point is published from at least three clean repeats: a median of two is their mean,
+# and one bad repeat of three still leaves a median that is a real run.
+MIN_CLEAN_REPEATS = 3
+
+# Confidence of the bootstrap interval shown beside a median, and how many resamples
+# draw it: 2,000 keeps the interval's own Monte Carlo error under a percent of its width
+# (Efron & Tibshirani, An Introduction to the Bootstrap, 1993, ch. 19).
+CONFIDENCE = 0.95
+BOOTSTRAP_RESAMPLES = 2000
+
+# --- the article's claims ----------------------------------------------------------------------
+
+# Two medians closer than 10% are not told apart: the same band as UNSTABLE_CV, the
+# run-to-run spread the report already warns about.
+TIE = UNSTABLE_CV
+
+# A server "handles I/O well" when it reaches 80% of its Little's-law limit (in-flight
+# capacity / wait). Servers with enough concurrency slots measure 94-98% of it
+# (results/full-20261202: Go 94%, Node and granian 96%); 80% leaves room for sharing
+# cores with the load generator, and below it the model, not the wait, sets the throughput.
+SERVES_WELL = 0.80
+
+# A CPU-bound run "uses one core" when the server kept at most one core's share of its
+# cores busy, plus 15 points for the runtime's own helper threads (GC, libuv) and
+# measurement slack: 65% on 2 cores.
+ONE_CORE_SLACK = 0.15
+
+# Processes "scale" CPU work when N processes serve at least 1.5x what one GIL-bound
+# process does (the ideal on 2 cores is 2x; 1.5x is clear of noise).
+SCALES = 1.5
+
+# Requests a process keeps in flight on the I/O workload, rps x wait / processes: at most
+# 1.2 is "one request at a time" (a sync worker gets 0.98 at best); above 2 the process
+# evidently serves several requests at once.
+ONE_AT_A_TIME = 1.2
+MANY_AT_ONCE = 2.0
+
+# --- the audit: what can never be true of an honest row ----------------------------------------
+
+# Measured against computed figures (a rate against its ceiling, CPU against the cores,
+# requests against rate x duration) may disagree by the edges of the measuring window:
+# a 4 s run at c256 and 50 ms counts up to 256 requests started before the window
+# (1.25% of 5,120 req/s), so 5% is the slack before "above" means impossible.
+WINDOW_SLACK = 0.05
+
+# /proc/PID/stat counts CPU in clock ticks of 1/USER_HZ = 10 ms (man 5 proc). A run's CPU
+# is the difference of two reads, each off by up to a tick, so a cost per request is
+# stated only from at least 0.4 s of CPU: 2 ticks = 20 ms of error is then 5% of it.
+CPU_TICK_S = 0.01
+MIN_COST_CPU_S = 2 * CPU_TICK_S / WINDOW_SLACK
+
+# A timer can end a wait up to 1 ms early as seen from outside: libuv caches its loop time
+# in milliseconds (https://docs.libuv.org/en/v1.x/loop.html, uv_now), and the client's
+# and server's clocks are read at different instants. Latency more than this below the
+# workload's wait is impossible.
+WAIT_SLACK_MS = 1.0
+
+# Exact comparisons of stored floats (the store keeps 6 decimals): efficiency against
+# rps / limit, a share against 0..1.
+ROUNDING = 1e-3

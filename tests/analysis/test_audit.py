@@ -1,0 +1,138 @@
+"""The audit's invariants on fabricated rows: clean rows pass, and each invariant catches
+the one thing it forbids (so removing any invariant fails its test)."""
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from harness import store
+from harness.analysis import audit, frame
+from harness.analysis.invariants import INVARIANTS
+
+from arena_rows import result
+
+
+def clean(repeat: int, **changes) -> dict[str, str]:
+    """A go /io?ms=50 closed-loop run at c64 that breaks no invariant: 1,270 req/s for 4 s,
+    99% of its Little's-law limit of 64 / 50 ms, 1 s of server CPU."""
+    rps = 1270.0 + 5 * (repeat - 2)
+    base = dict(run_id=f"go.io-ms50.wrk.c64.r{repeat}", repeat=repeat, order=repeat, workload="io",
+                target="/io?ms=50", connections=64, duration_s=4.0, requests=int(rps * 4), rps=rps,
+                latency_p50_ms=50.3, latency_p90_ms=50.8, latency_p99_ms=52.0, latency_p999_ms=55.0,
+                latency_max_ms=60.0, server_cpu_s=1.0,
+                generator_cpu_s=0.8, generator_cpu_share=0.2, limit_rps=1280.0,
+                limit_kind="littles-law", efficiency=rps / 1280.0, bottleneck="limit")
+    row = {**base, **changes}
+    if "cpu_us_per_request" not in changes:     # the cost the stored CPU and requests give
+        row["cpu_us_per_request"] = row["server_cpu_s"] * 1e6 / row["requests"] if row["requests"] else None
+    return store.to_row(result(**row))
+
+
+def rows(**changes) -> list[dict[str, str]]:
+    return [clean(i, **changes) for i in (1, 2, 3)]
+
+
+def names(cells: list[dict[str, str]]) -> set[str]:
+    return {v.invariant for v in audit.check(frame.from_rows(cells))}
+
+
+def test_clean_rows_break_nothing():
+    assert names(rows()) == set()
+
+
+def _first(changes: dict) -> list[dict[str, str]]:
+    """Three clean repeats, the first changed."""
+    out = rows()
+    out[0] = clean(1, **changes)
+    return out
+
+
+# Each invariant and rows that break it (and, where other invariants fire too, at least it).
+BREAKS = {
+    "negative-figure": lambda: rows(errors_timeout=-1),
+    "share-out-of-range": lambda: rows(foreign_cpu_share=1.5, bottleneck="noisy"),
+    "unknown-label": lambda: rows(status="okay"),
+    "duplicate-run-id": lambda: [clean(1), clean(1), clean(3)],
+    "failed-with-figures": lambda: rows(status="failed", failure="server exited with code 1",
+                                        bottleneck="", latency_p50_ms=0.9, latency_p90_ms=1.0),
+    "measured-without-verdict": lambda: rows(bottleneck=""),
+    "rate-without-requests": lambda: rows(requests=0),
+    "percentiles-out-of-order": lambda: rows(latency_p50_ms=58.0, latency_p90_ms=51.0),
+    "latency-below-wait": lambda: rows(latency_p50_ms=0.9, latency_p90_ms=1.0),
+    "duration-mismatch": lambda: rows(requests=2540),
+    "cpu-beyond-cores": lambda: rows(server_cpu_s=5.0),
+    "efficiency-arithmetic": lambda: rows(efficiency=0.5, bottleneck="server"),
+    "cost-arithmetic": lambda: rows(cpu_us_per_request=1.0),
+    "above-limit": lambda: rows(limit_rps=20.0, efficiency=1270 / 20.0, threads=1),
+    "verdict-contradicts-figures": lambda: rows(bottleneck="server"),
+    "helper-counted-as-noise": lambda: rows(workload="upstream", target="/upstream?ms=50",
+                                            foreign_cpu_share=0.2, bottleneck="noisy"),
+    "generator-on-server-cores": lambda: rows(server_cpus="0-1", load_cpus="0", generator_cpu_s=2.0),
+    "cost-from-ticks": lambda: rows(server_cpu_s=0.15),
+    "locust-as-endpoint": lambda: rows(driver="locust", workload="hello", target="/hello",
+                                       limit_kind="generator", latency_p50_ms=51.0),
+    "unserved-connections": lambda: rows(connections=1024),
+    "load-mode": lambda: rows(driver="vegeta", latency_kind="from-intended-time"),
+    "open-loop-latency": lambda: rows(driver="vegeta", connections=None, rate=1280.0, latency_kind="raw"),
+    "too-few-clean-repeats": lambda: _first(dict(foreign_cpu_share=0.2, bottleneck="noisy")),
+    "unstable-point": lambda: _first(dict(rps=900.0, requests=3600, efficiency=900 / 1280,
+                                          bottleneck="server")),
+    "errors-only": lambda: rows(errors_read=5080, bottleneck="errors"),
+}
+
+
+def test_every_invariant_has_a_breaking_case():
+    assert set(BREAKS) == {i.name for i in INVARIANTS}
+
+
+@pytest.mark.parametrize("name", sorted(BREAKS))
+def test_invariant_catches_what_it_forbids(name):
+    found = names(BREAKS[name]())
+    assert name in found, f"{name} missed; found {sorted(found)}"
+
+
+def test_violation_names_its_runs_and_figures():
+    v = next(v for v in audit.check(frame.from_rows(BREAKS["above-limit"]()))
+             if v.invariant == "above-limit")
+    assert v.run_ids == ("go.io-ms50.wrk.c64.r1", "go.io-ms50.wrk.c64.r2", "go.io-ms50.wrk.c64.r3")
+    assert "littles-law limit of 20.0 req/s" in v.reasons[0] and "catalog sizing 1 x 1" in v.reasons[0]
+    assert v.point == "go io /io?ms=50 wrk c64"
+
+
+def test_open_loop_points_that_only_erred_are_not_short_of_repeats():
+    """Overload past capacity is a finding (the error rate), not a point missing repeats."""
+    over = rows(driver="vegeta", connections=None, rate=4000.0, latency_kind="from-intended-time",
+                errors_timeout=2000, bottleneck="errors", limit_rps=1280.0, limit_kind="littles-law")
+    found = names(over + rows())
+    assert "too-few-clean-repeats" not in found and "errors-only" not in found
+
+
+# --- notes.toml ------------------------------------------------------------------------------
+
+def test_a_note_explains_a_violation_and_the_audit_passes():
+    runs = frame.from_rows(BREAKS["cost-from-ticks"]())
+    ids = tuple(runs["run_id"])
+    assert not audit.audit_runs(runs).ok
+    note = store.Note(ids, "measured before CPU was read at ns resolution", "cost-from-ticks")
+    explained = audit.audit_runs(runs, [note])
+    assert explained.ok and explained.explained[0].explained.startswith("measured before")
+    partial = audit.audit_runs(runs, [store.Note(ids[:2], "two of three")])
+    assert not partial.ok, "a note must cover every run of the violation"
+    other = audit.audit_runs(runs, [store.Note(ids, "wrong one", "above-limit")])
+    assert not other.ok, "a note for another invariant explains nothing here"
+
+
+def test_a_note_must_name_a_known_invariant_and_stored_runs():
+    runs = frame.from_rows(rows())
+    with pytest.raises(frame.CampaignError, match="unknown invariant 'no-such'"):
+        audit.audit_runs(runs, [store.Note(("go.io-ms50.wrk.c64.r1",), "x", "no-such")])
+    with pytest.raises(frame.CampaignError, match="no run 'gone.r1'"):
+        audit.audit_runs(runs, [store.Note(("gone.r1",), "x")])
+
+
+def test_summary_counts_by_invariant():
+    result = audit.audit_runs(frame.from_rows(BREAKS["cost-from-ticks"]() + BREAKS["errors-only"]()
+                                              [:0]), name="t")
+    assert result.summary().startswith("failed: 3 runs, 1 points; 1 unexplained violation(s) (cost-from-ticks 1)")
+    assert audit.audit_runs(frame.from_rows(rows())).summary().startswith("passed: 3 runs, 1 points")
+    assert isinstance(pd.DataFrame([v.__dict__ for v in result.violations]), pd.DataFrame)
