@@ -4,10 +4,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
-import socket
 import sys
 
 from pyserver import modes
+from pyserver.listeners import open_listeners
 from pyserver.wsgi import WsgiHandler
 from pyserver.wsgi.environ import base_environ
 
@@ -63,16 +63,6 @@ def _check_findable(app: str) -> None:
         raise ValueError(f"cannot import {top!r}: no module named {top!r}")
 
 
-def bind(config) -> socket.socket:
-    host, port = config.bind
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(config.backlog)
-    return sock
-
-
 def ready_line(config, address: tuple[str, int]) -> str:
     host = f"[{address[0]}]" if ":" in address[0] else address[0]
     return (f"READY mode={config.mode} pid={os.getpid()} address=http://{host}:{address[1]} "
@@ -92,20 +82,20 @@ def run(config, load_app) -> int:
     import it after patching under a master, where each worker imports it.
     """
     mode = modes.load(config.mode)
-    supervised = config.mode == "forked" or config.workers > 1
+    supervised = config.supervised
     if supervised and getattr(mode, "LOAD_APP_AFTER_PREPARE", False):
         _check_findable(config.app)     # workers import it; say now if they cannot
     else:
         getattr(mode, "prepare", lambda: None)()
         app = load_app()
         load_app = lambda: app  # noqa: E731 - already loaded
-    listener = bind(config)
-    address = listener.getsockname()[:2]
+    listeners = open_listeners(config)
+    address = listeners.for_slot(0).getsockname()[:2]
     server = Server(config, load_app, address)
     line = ready_line(config, address)
     if supervised:
         from pyserver.arbiter import Arbiter
-        arbiter = Arbiter(listener, lambda sock, worker: mode.serve(sock, server, worker),
+        arbiter = Arbiter(listeners, lambda sock, worker: mode.serve(sock, server, worker),
                           workers=config.workers, timeout=config.timeout,
                           graceful_timeout=config.graceful_timeout,
                           on_ready=lambda: announce(line))
@@ -114,7 +104,7 @@ def run(config, load_app) -> int:
     signal.signal(signal.SIGQUIT, signal.default_int_handler)
     announce(line)
     try:
-        mode.serve(listener, server, None)
+        mode.serve(listeners.for_slot(0), server, None)
     except KeyboardInterrupt:   # SIGINT / SIGQUIT: stop now
         return 0
     return 0
