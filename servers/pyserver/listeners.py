@@ -18,6 +18,8 @@ def bind(config, *, reuse_port: bool, port: int | None = None) -> socket.socket:
     """A listening socket on ``config.bind`` (or on ``port`` of its host)."""
     host, configured = config.bind
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    if reuse_port and port is None and configured:
+        _refuse_if_taken(family, (host, configured))
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -29,6 +31,15 @@ def bind(config, *, reuse_port: bool, port: int | None = None) -> socket.socket:
         sock.close()
         raise
     return sock
+
+
+def _refuse_if_taken(family: int, address: tuple[str, int]) -> None:
+    """EADDRINUSE if something listens on ``address`` already. With SO_REUSEPORT the
+    bind itself would succeed beside another server of the same user (a stale one,
+    say) and quietly share its connections; a plain bind tells."""
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind(address)
 
 
 class SharedListener:
