@@ -46,6 +46,8 @@ MAX_BACKOFF = 10.0
 class WorkerContext:
     """What a worker process sees of the master (passed to the mode's serve())."""
 
+    supervised = True
+
     def __init__(self, age: int, master_pid: int, tmp, ready_w: int):
         self.age = age
         self.master_pid = master_pid

@@ -20,7 +20,8 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-MODES = ("threaded", "forked", "async")
+from pyserver.modes import NAMES as MODES
+
 LISTENERS = ("per-worker", "shared")
 DEFAULT_THREADS = 16
 

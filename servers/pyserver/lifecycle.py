@@ -13,17 +13,13 @@ from pyserver.wsgi.environ import base_environ
 
 
 class Server:
-    """What a mode needs: the config, the app, and how to learn it must stop."""
-
-    TERM = signal.SIGTERM
+    """What a mode needs: the config and the app."""
 
     def __init__(self, config, load_app, address: tuple[str, int]):
         self.config = config
         self._load_app = load_app
         self._app = None
         self.address = address
-        self._stop = False
-        self._stoppers: list = []
 
     @property
     def app(self):
@@ -42,16 +38,25 @@ class Server:
         return WsgiHandler(self.app, base, access_log=self.config.access_log,
                            keep_alive=self.config.keepalive > 0)
 
-    def stop_requested(self) -> bool:
-        return self._stop
 
-    def on_stop(self, stop) -> None:
-        self._stoppers.append(stop)
+class Standalone:
+    """The worker context of a mode alone in its process: no master to tell it is
+    ready or alive; SIGTERM (graceful) turns ``alive`` False, as a master would."""
 
-    def request_stop(self, *_) -> None:
-        self._stop = True
-        for stop in self._stoppers:
-            stop()
+    supervised = False
+
+    def __init__(self):
+        self.alive = True
+        signal.signal(signal.SIGTERM, self._graceful)
+
+    def _graceful(self, signum, frame) -> None:
+        self.alive = False
+
+    def notify(self) -> None:
+        pass
+
+    def ready(self) -> None:
+        pass
 
 
 def _check_findable(app: str) -> None:
@@ -83,10 +88,10 @@ def run(config, load_app) -> int:
     """
     mode = modes.load(config.mode)
     supervised = config.supervised
-    if supervised and getattr(mode, "LOAD_APP_AFTER_PREPARE", False):
+    if supervised and mode.load_app_after_prepare:
         _check_findable(config.app)     # workers import it; say now if they cannot
     else:
-        getattr(mode, "prepare", lambda: None)()
+        mode.prepare()
         app = load_app()
         load_app = lambda: app  # noqa: E731 - already loaded
     listeners = open_listeners(config)
@@ -100,11 +105,11 @@ def run(config, load_app) -> int:
                           graceful_timeout=config.graceful_timeout,
                           on_ready=lambda: announce(line))
         return arbiter.run()
-    signal.signal(signal.SIGTERM, server.request_stop)
+    worker = Standalone()
     signal.signal(signal.SIGQUIT, signal.default_int_handler)
     announce(line)
     try:
-        mode.serve(listeners.for_slot(0), server, None)
+        mode.serve(listeners.for_slot(0), server, worker)
     except KeyboardInterrupt:   # SIGINT / SIGQUIT: stop now
         return 0
     return 0
