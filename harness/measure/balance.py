@@ -6,6 +6,8 @@ children, not the master), over an interval:
 - **CPU seconds**: the sum over the process's threads of the first field of
   ``/proc/PID/task/TID/schedstat`` (nanoseconds on a CPU, exact), or utime +
   stime of ``/proc/PID/stat`` (clock ticks) where schedstat is missing;
+- which processes are workers: the tree's processes that have no child in it
+  (``/proc/PID/task/TID/children``);
 - **established TCP connections**: the socket inodes among ``/proc/PID/fd``
   matched against the ESTABLISHED rows (state ``01``) of ``/proc/PID/net/tcp``
   and ``tcp6``, read in the worker's own network namespace (so a container's
@@ -30,34 +32,19 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
-CLK_TCK = os.sysconf("SC_CLK_TCK")
+from harness.measure.resources import proc_stat
+
 HAS_SCHEDSTAT = os.path.exists("/proc/self/schedstat")   # CONFIG_SCHED_INFO
 ESTABLISHED = "01"      # include/net/tcp_states.h: TCP_ESTABLISHED = 1
 
 
 # -- /proc readers -------------------------------------------------------------------
 
-def _stat_fields(pid: int) -> list[str] | None:
-    """The fields of /proc/PID/stat after the command; None if the process is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read().decode("utf-8", "replace")
-    except OSError:
-        return None
-    rest = data[data.rindex(")") + 2:].split()
-    return None if rest[0] in ("Z", "X") else rest
-
-
-def parent_pid(pid: int) -> int | None:
-    fields = _stat_fields(pid)
-    return int(fields[1]) if fields else None
-
-
 def cpu_seconds(pid: int) -> float | None:
     """CPU seconds a process has used (all its live threads); None if it is gone."""
     if not HAS_SCHEDSTAT:
-        fields = _stat_fields(pid)
-        return (int(fields[11]) + int(fields[12])) / CLK_TCK if fields else None
+        stat = proc_stat(pid)
+        return stat[0] if stat else None
     try:
         tids = os.listdir(f"/proc/{pid}/task")
     except OSError:
@@ -69,7 +56,23 @@ def cpu_seconds(pid: int) -> float | None:
                 total_ns += int(f.read().split()[0])
         except (OSError, ValueError, IndexError):
             continue        # the thread ended between listdir and open
-    return total_ns / 1e9 if _stat_fields(pid) is not None else None
+    return total_ns / 1e9 if proc_stat(pid) is not None else None     # not a zombie
+
+
+def children_of(pid: int) -> set[int]:
+    """The child processes of ``pid`` (every thread's ``children`` list)."""
+    out: set[int] = set()
+    try:
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return out
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/children") as f:
+                out.update(int(child) for child in f.read().split())
+        except (OSError, ValueError):
+            continue
+    return out
 
 
 def socket_inodes(pid: int) -> set[int]:
@@ -114,9 +117,8 @@ def namespace_established(pid: int) -> set[int]:
 def workers_of(pids: Iterable[int]) -> list[int]:
     """The worker processes of a server tree: those with no child in it (a lone
     process is its own worker)."""
-    pids = list(pids)
-    parents = {parent_pid(pid) for pid in pids}
-    return sorted(pid for pid in pids if pid not in parents)
+    tree = set(pids)
+    return sorted(pid for pid in tree if not children_of(pid) & tree)
 
 
 def connections(workers: Sequence[int]) -> dict[int, int]:
