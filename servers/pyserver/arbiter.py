@@ -145,7 +145,8 @@ class Arbiter:
         self.manage_workers()
         boot_deadline = time.monotonic() + BOOT_TIMEOUT
         while True:
-            self._sleep(1.0)
+            # Wake for a respawn that waits out its crash back-off, not a whole second later.
+            self._sleep(min(1.0, max(0.0, self._next_spawn - time.monotonic())) or 1.0)
             self._read_ready()
             self._reap()
             if not self._ready:
