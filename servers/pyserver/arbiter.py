@@ -244,8 +244,7 @@ class Arbiter:
         for worker in active:
             if worker.slot >= self.num_workers:
                 self._retire(worker)
-        for slot in {w.slot for w in active} - set(range(self.num_workers)):
-            self.listeners.release(slot)
+        self.listeners.keep_slots(self.num_workers)
         missing = set(range(self.num_workers)) - {w.slot for w in active}
         if missing and time.monotonic() >= self._next_spawn:
             for slot in sorted(missing):

@@ -54,7 +54,7 @@ class SharedListener:
     def others(self, slot: int) -> list[socket.socket]:
         return []
 
-    def release(self, slot: int) -> None:
+    def keep_slots(self, count: int) -> None:
         pass
 
     def close(self) -> None:
@@ -81,16 +81,16 @@ class PerWorkerListeners:
         die with its last holder, and a worker must not keep its neighbours' alive."""
         return [sock for other, sock in self.slots.items() if other != slot]
 
-    def release(self, slot: int) -> None:
-        """Give a slot up. Connections still queued on it are reset by the kernel
-        unless net.ipv4.tcp_migrate_req=1 (Linux >= 5.14) moves them to a sibling."""
-        sock = self.slots.pop(slot, None)
-        if sock is not None:
-            _close(sock)
+    def keep_slots(self, count: int) -> None:
+        """Give up the slots from ``count`` on (SIGTTOU), whether or not a worker
+        still holds one. Connections still queued on a slot's socket are reset when
+        its last holder closes it, unless net.ipv4.tcp_migrate_req=1 (Linux >= 5.14)
+        moves them to a sibling socket."""
+        for slot in [slot for slot in self.slots if slot >= count]:
+            _close(self.slots.pop(slot))
 
     def close(self) -> None:
-        for slot in list(self.slots):
-            self.release(slot)
+        self.keep_slots(0)
 
 
 def open_listeners(config):

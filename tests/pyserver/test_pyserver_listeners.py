@@ -32,7 +32,7 @@ def test_each_slot_has_its_own_socket_on_the_same_port(per_worker):
 def test_a_released_slot_socket_stops_listening(per_worker):
     port = per_worker.for_slot(0).getsockname()[1]
     released = per_worker.for_slot(1)
-    per_worker.release(1)
+    per_worker.keep_slots(1)
     assert released.fileno() == -1
     with socket.create_connection(("127.0.0.1", port), timeout=5):
         pass                                            # slot 0 still listens
@@ -44,7 +44,7 @@ def test_shared_gives_every_slot_the_one_socket():
     try:
         assert shared.for_slot(0) is shared.for_slot(3)
         assert shared.others(0) == []
-        shared.release(0)
+        shared.keep_slots(0)
         assert shared.for_slot(0).fileno() != -1        # never closed by a slot
     finally:
         shared.close()
