@@ -256,8 +256,14 @@ class Arbiter:
         self._signal(worker.pid, signal.SIGTERM)
 
     def spawn_worker(self, slot: int) -> None:
+        try:
+            listener = self.listeners.for_slot(slot)
+        except OSError as exc:      # e.g. out of file descriptors: try again later
+            print(f"pyserver: cannot open the socket of worker slot {slot}: {exc}; "
+                  "retrying in 1 s", file=sys.stderr, flush=True)
+            self._next_spawn = time.monotonic() + 1.0
+            return
         self._age += 1
-        listener = self.listeners.for_slot(slot)
         tmp = tempfile.TemporaryFile(prefix="pyserver-heartbeat-")
         _flush()
         pid = os.fork()
