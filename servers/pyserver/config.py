@@ -282,7 +282,7 @@ def build_parser(prog: str = "pyserver") -> argparse.ArgumentParser:
 MARKDOWN_HEADER = """\
 <!-- Generated from servers/pyserver/config.py: edit the schema there, not this file.
      Regenerate: python -m pyserver.config --markdown > docs/pyserver-options.md
-     (tests/pyserver/test_config.py checks that this file equals the generated output) -->
+     (tests/pyserver/test_pyserver_config.py checks that this file equals the generated output) -->
 """
 
 
