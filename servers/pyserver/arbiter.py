@@ -1,8 +1,10 @@
 """The master process: supervision only, never a client byte (gunicorn's arbiter).
 
-The master holds the listening socket and pre-forks ``workers`` processes that
-share it; each worker runs ``serve(listener, worker)`` (a mode's loop) until
-``worker.alive`` turns False. The master then:
+The master holds the listening sockets (pyserver.listeners: one per worker
+slot, or one shared) and pre-forks ``workers`` processes; each worker runs
+``serve(listener, worker)`` (a mode's loop) on its slot's socket until
+``worker.alive`` turns False. A replacement worker takes the slot, and so the
+socket and its queued connections, of the worker it replaces. The master then:
 
 * prints READY (``on_ready``) once every first worker said ``worker.ready()``;
 * restarts a worker that died, with exponential back-off while they die young
@@ -17,7 +19,7 @@ share it; each worker runs ``serve(listener, worker)`` (a mode's loop) until
            within ``graceful_timeout``; then exit 0
   SIGINT, SIGQUIT  fast: workers exit at once; exit 0
   SIGHUP   new workers replace the old ones (old ones stop gracefully)
-  SIGTTIN / SIGTTOU  one worker more / one fewer (never below one)
+  SIGTTIN / SIGTTOU  one worker (and slot) more / one fewer (never below one)
 
 Workers: SIGTERM -> ``alive = False`` (the mode finishes in-flight work);
 SIGINT/SIGQUIT -> immediate exit. A worker whose master died stops too.
@@ -43,6 +45,8 @@ MAX_BACKOFF = 10.0
 
 class WorkerContext:
     """What a worker process sees of the master (passed to the mode's serve())."""
+
+    supervised = True
 
     def __init__(self, age: int, master_pid: int, tmp, ready_w: int):
         self.age = age
@@ -82,10 +86,10 @@ class WorkerContext:
 
 
 class _Worker:
-    __slots__ = ("pid", "age", "tmp", "born", "retiring", "ready")
+    __slots__ = ("pid", "age", "slot", "tmp", "born", "retiring", "ready")
 
-    def __init__(self, pid: int, age: int, tmp):
-        self.pid, self.age, self.tmp = pid, age, tmp
+    def __init__(self, pid: int, age: int, slot: int, tmp):
+        self.pid, self.age, self.slot, self.tmp = pid, age, slot, tmp
         self.born = time.monotonic()
         self.retiring = False     # told to stop (graceful); no longer counted
         self.ready = False
@@ -100,9 +104,9 @@ def _flush() -> None:
 
 
 class Arbiter:
-    def __init__(self, listener, serve, *, workers: int, timeout: float,
+    def __init__(self, listeners, serve, *, workers: int, timeout: float,
                  graceful_timeout: float, on_ready=lambda: None):
-        self.listener = listener
+        self.listeners = listeners          # pyserver.listeners: a socket per slot
         self.serve = serve                  # serve(listener, WorkerContext) in the child
         self.num_workers = workers
         self.timeout = timeout
@@ -141,7 +145,8 @@ class Arbiter:
         self.manage_workers()
         boot_deadline = time.monotonic() + BOOT_TIMEOUT
         while True:
-            self._sleep(1.0)
+            # Wake for a respawn that waits out its crash back-off, not a whole second later.
+            self._sleep(min(1.0, max(0.0, self._next_spawn - time.monotonic())) or 1.0)
             self._read_ready()
             self._reap()
             if not self._ready:
@@ -210,10 +215,11 @@ class Arbiter:
     handle_quit = handle_int
 
     def handle_hup(self) -> None:
-        """Replace every worker: new ones first, then the old ones stop gracefully."""
+        """Replace every worker: new ones first, then the old ones stop gracefully
+        (old and new share the slot's socket meanwhile: nothing queued is lost)."""
         old = [w for w in self.workers.values() if not w.retiring]
-        for _ in range(self.num_workers):
-            self.spawn_worker()
+        for slot in range(self.num_workers):
+            self.spawn_worker(slot)
         for worker in old:
             self._retire(worker)
 
@@ -229,29 +235,40 @@ class Arbiter:
     # -- workers ------------------------------------------------------------------
 
     def _active(self) -> list[_Worker]:
-        return sorted((w for w in self.workers.values() if not w.retiring), key=lambda w: w.age)
+        return [w for w in self.workers.values() if not w.retiring]
 
     def manage_workers(self) -> None:
+        """Retire the workers of slots beyond ``num_workers`` (and give those slots up);
+        fill every empty slot below it."""
         active = self._active()
-        for worker in active[:max(0, len(active) - self.num_workers)]:
-            self._retire(worker)            # the oldest go first
-        missing = self.num_workers - min(len(active), self.num_workers)
+        for worker in active:
+            if worker.slot >= self.num_workers:
+                self._retire(worker)
+        self.listeners.keep_slots(self.num_workers)
+        missing = set(range(self.num_workers)) - {w.slot for w in active}
         if missing and time.monotonic() >= self._next_spawn:
-            for _ in range(missing):
-                self.spawn_worker()
+            for slot in sorted(missing):
+                self.spawn_worker(slot)
 
     def _retire(self, worker: _Worker) -> None:
         worker.retiring = True
         worker.born = time.monotonic()      # its graceful period starts now
         self._signal(worker.pid, signal.SIGTERM)
 
-    def spawn_worker(self) -> None:
+    def spawn_worker(self, slot: int) -> None:
+        try:
+            listener = self.listeners.for_slot(slot)
+        except OSError as exc:      # e.g. out of file descriptors: try again later
+            print(f"pyserver: cannot open the socket of worker slot {slot}: {exc}; "
+                  "retrying in 1 s", file=sys.stderr, flush=True)
+            self._next_spawn = time.monotonic() + 1.0
+            return
         self._age += 1
         tmp = tempfile.TemporaryFile(prefix="pyserver-heartbeat-")
         _flush()
         pid = os.fork()
         if pid:
-            self.workers[pid] = _Worker(pid, self._age, tmp)
+            self.workers[pid] = _Worker(pid, self._age, slot, tmp)
             return
         # -- the child: never returns into the master's code ----------------------
         code = 0
@@ -263,12 +280,14 @@ class Arbiter:
                 os.close(fd)
             for other in self.workers.values():
                 other.tmp.close()
+            for sock in self.listeners.others(slot):
+                sock.close()
             worker = WorkerContext(self._age, self.pid, tmp, self._ready_w)
             signal.signal(signal.SIGTERM, worker._graceful)
             signal.signal(signal.SIGINT, worker._fast)
             signal.signal(signal.SIGQUIT, worker._fast)
             worker.notify()
-            self.serve(self.listener, worker)
+            self.serve(listener, worker)
         except SystemExit as exc:
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
         except BaseException:
@@ -341,10 +360,7 @@ class Arbiter:
 
     def stop(self, graceful: bool = True) -> None:
         """Stop every worker: SIGTERM and wait up to --graceful-timeout, or SIGQUIT."""
-        try:
-            self.listener.close()
-        except OSError:
-            pass
+        self.listeners.close()
         self._kill_all(signal.SIGTERM if graceful else signal.SIGQUIT)
         deadline = time.monotonic() + (self.graceful_timeout + 1.0 if graceful else 2.0)
         for worker in self.workers.values():

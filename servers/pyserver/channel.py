@@ -14,6 +14,7 @@ from pyserver.http1.events import NEED_DATA, InformationalResponse, ProtocolErro
 from pyserver.wsgi.handler import AppError
 
 NO_DEADLINE = float("inf")
+TCP_CLOSE = 7      # include/net/tcp_states.h: what a socket becomes on a reset
 PARK = "park"      # wait for more bytes, then call on_readable again
 CLOSE = "close"    # the connection is finished
 
@@ -108,6 +109,8 @@ def serve_buffered(channel: Channel, handler) -> str:
         event = conn.next_event()
         while type(event) is Request:
             channel.head_deadline = None
+            if peer_reset(channel.sock):
+                return CLOSE    # nobody to answer: do not spend a worker on it
             handler(channel, event)
             if not conn.keep_alive:
                 return CLOSE
@@ -125,6 +128,22 @@ def serve_buffered(channel: Channel, handler) -> str:
     except Exception:       # a bug of ours: log it, drop this connection, keep serving
         traceback.print_exc(file=sys.stderr)
         return CLOSE
+
+
+def peer_reset(sock) -> bool:
+    """Did the client reset the connection? Then it is certainly gone.
+
+    A request can wait long before it is served (in the listen backlog, or for a
+    thread), and its client may give up meanwhile. A reset (RST) puts the socket in
+    TCP_CLOSE and is certain. A FIN (the socket in CLOSE_WAIT) is not: a client that
+    shut down only its writing side (HTTP/1.0 style, shutdown(SHUT_WR)) still waits
+    for its answer, and one that closed entirely looks the same until it is sent
+    something. So only a reset drops the work; see docs/pyserver-forked-balance.md.
+    """
+    try:
+        return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 1)[0] == TCP_CLOSE
+    except (OSError, IndexError):
+        return False    # not TCP (a Unix socket), or no TCP_INFO here
 
 
 def limits_from(config) -> Limits:

@@ -20,7 +20,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-MODES = ("threaded", "forked", "async")
+from pyserver.modes import NAMES as MODES
+
+LISTENERS = ("per-worker", "shared")
 DEFAULT_THREADS = 16
 
 
@@ -79,6 +81,12 @@ def parse_app(text: str) -> str:
     return text
 
 
+def _listener(text: str) -> str:
+    if text not in LISTENERS:
+        raise ValueError(f"unknown listener {text!r} (choose from {', '.join(LISTENERS)})")
+    return text
+
+
 def _mode(text: str) -> str:
     if text not in MODES:
         raise ValueError(f"unknown mode {text!r} (choose from {', '.join(MODES)})")
@@ -127,6 +135,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("bind", ("--bind",), parse_bind, ("127.0.0.1", 8000), meta="HOST:PORT",
             default_text="127.0.0.1:8000",
             help="Address to listen on; port 0 picks a free port, which the READY line reports."),
+    Setting("listener", ("--listener",), _listener, "per-worker",
+            meta="{" + ",".join(LISTENERS) + "}",
+            help="Under a master: per-worker gives each worker slot its own SO_REUSEPORT "
+                 "socket, held by the master across restarts (the kernel spreads connections "
+                 "over the workers); shared makes every worker accept from one socket, where "
+                 "the worker that went idle last takes the next connection. See "
+                 "docs/pyserver-forked-balance.md."),
     Setting("backlog", ("--backlog",), _int_at_least(1), 2048, meta="N",
             help="Listen backlog: connections the kernel queues before they are accepted."),
     Setting("keepalive", ("--keepalive",), _seconds(True), 5.0, meta="S",
@@ -166,6 +181,7 @@ class Config:
     threads: int
     connections: int = 1000
     bind: tuple[str, int] = ("127.0.0.1", 8000)
+    listener: str = "per-worker"
     backlog: int = 2048
     keepalive: float = 5.0
     timeout: float = 30.0

@@ -4,26 +4,22 @@ from __future__ import annotations
 import importlib.util
 import os
 import signal
-import socket
 import sys
 
 from pyserver import modes
+from pyserver.listeners import open_listeners
 from pyserver.wsgi import WsgiHandler
 from pyserver.wsgi.environ import base_environ
 
 
 class Server:
-    """What a mode needs: the config, the app, and how to learn it must stop."""
-
-    TERM = signal.SIGTERM
+    """What a mode needs: the config and the app."""
 
     def __init__(self, config, load_app, address: tuple[str, int]):
         self.config = config
         self._load_app = load_app
         self._app = None
         self.address = address
-        self._stop = False
-        self._stoppers: list = []
 
     @property
     def app(self):
@@ -42,16 +38,25 @@ class Server:
         return WsgiHandler(self.app, base, access_log=self.config.access_log,
                            keep_alive=self.config.keepalive > 0)
 
-    def stop_requested(self) -> bool:
-        return self._stop
 
-    def on_stop(self, stop) -> None:
-        self._stoppers.append(stop)
+class Standalone:
+    """The worker context of a mode alone in its process: no master to tell it is
+    ready or alive; SIGTERM (graceful) turns ``alive`` False, as a master would."""
 
-    def request_stop(self, *_) -> None:
-        self._stop = True
-        for stop in self._stoppers:
-            stop()
+    supervised = False
+
+    def __init__(self):
+        self.alive = True
+        signal.signal(signal.SIGTERM, self._graceful)
+
+    def _graceful(self, signum, frame) -> None:
+        self.alive = False
+
+    def notify(self) -> None:
+        pass
+
+    def ready(self) -> None:
+        pass
 
 
 def _check_findable(app: str) -> None:
@@ -61,16 +66,6 @@ def _check_findable(app: str) -> None:
         sys.path.insert(0, "")
     if importlib.util.find_spec(top) is None:
         raise ValueError(f"cannot import {top!r}: no module named {top!r}")
-
-
-def bind(config) -> socket.socket:
-    host, port = config.bind
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(config.backlog)
-    return sock
 
 
 def ready_line(config, address: tuple[str, int]) -> str:
@@ -92,29 +87,29 @@ def run(config, load_app) -> int:
     import it after patching under a master, where each worker imports it.
     """
     mode = modes.load(config.mode)
-    supervised = config.mode == "forked" or config.workers > 1
-    if supervised and getattr(mode, "LOAD_APP_AFTER_PREPARE", False):
+    supervised = config.supervised
+    if supervised and mode.load_app_after_prepare:
         _check_findable(config.app)     # workers import it; say now if they cannot
     else:
-        getattr(mode, "prepare", lambda: None)()
+        mode.prepare()
         app = load_app()
         load_app = lambda: app  # noqa: E731 - already loaded
-    listener = bind(config)
-    address = listener.getsockname()[:2]
+    listeners = open_listeners(config)
+    address = listeners.for_slot(0).getsockname()[:2]
     server = Server(config, load_app, address)
     line = ready_line(config, address)
     if supervised:
         from pyserver.arbiter import Arbiter
-        arbiter = Arbiter(listener, lambda sock, worker: mode.serve(sock, server, worker),
+        arbiter = Arbiter(listeners, lambda sock, worker: mode.serve(sock, server, worker),
                           workers=config.workers, timeout=config.timeout,
                           graceful_timeout=config.graceful_timeout,
                           on_ready=lambda: announce(line))
         return arbiter.run()
-    signal.signal(signal.SIGTERM, server.request_stop)
+    worker = Standalone()
     signal.signal(signal.SIGQUIT, signal.default_int_handler)
     announce(line)
     try:
-        mode.serve(listener, server, None)
+        mode.serve(listeners.for_slot(0), server, worker)
     except KeyboardInterrupt:   # SIGINT / SIGQUIT: stop now
         return 0
     return 0

@@ -233,6 +233,20 @@ def misbehave(environ, start_response):
     raise ValueError(kind)
 
 
+def pid(environ, start_response):
+    """Spin the CPU for ?spin_ms= milliseconds, then answer with the serving process's pid:
+    the tests count which worker served what. ?token= marks that it started."""
+    q = _q(environ)
+    _mark(q.get("token", ""), "started")
+    end = time.process_time() + int(q.get("spin_ms", "0")) / 1000
+    while time.process_time() < end:
+        pass
+    body = json.dumps({"pid": os.getpid()}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
+
+
 def hello(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "13")])
     return [b"Hello, World!"]
@@ -242,7 +256,7 @@ ROUTES = {
     "/stream": stream, "/slow-stream": slow_stream, "/file": file, "/boom": boom,
     "/boom-late": boom_late, "/exc-info": exc_info_replaced, "/hop-by-hop": hop_by_hop,
     "/environ": environ_types, "/body": body_reads, "/sleep": sleep, "/hello": hello,
-    "/bound-sleep": bound, "/misbehave": misbehave,
+    "/bound-sleep": bound, "/misbehave": misbehave, "/pid": pid,
 }
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from harness.launch.native import ReadyLine, RunningServer, launch
+from pyserver.modes import NAMES as MODES
 
 ROOT = Path(__file__).resolve().parents[2]
-MODES = ("threaded", "forked", "async")
 WSGI_APP = "workloads.python.wsgi_app:app"
 FLASK_APP = "workloads.python.flask_app:app"
 

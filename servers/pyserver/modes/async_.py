@@ -11,10 +11,7 @@ import socket
 import time
 
 from pyserver.channel import CLOSE, Channel, limits_from, serve_buffered
-
-# The app must be imported after patching (an app that did `from time import sleep`
-# would otherwise keep the blocking one): under a master, each worker loads it.
-LOAD_APP_AFTER_PREPARE = True
+from pyserver.modes import Mode
 
 
 def prepare() -> None:
@@ -90,19 +87,21 @@ def serve(listener, server, worker) -> None:
         for greenlet in list(idle):
             greenlet.kill(block=False)
 
+    def heartbeat() -> None:
+        while worker.alive:
+            worker.notify()
+            gevent.sleep(0.5)
+        stop()
+
     acceptor = gevent.spawn(accept_loop)
     gevent.spawn(sweep)
-    if worker:
-        def heartbeat() -> None:
-            while worker.alive:
-                worker.notify()
-                gevent.sleep(0.5)
-            stop()
-        gevent.spawn(heartbeat)
-        worker.ready()
-    else:
-        gevent.signal_handler(server.TERM, stop)
-        server.on_stop(stop)
+    gevent.spawn(heartbeat)
+    worker.ready()
     acceptor.join()
     pool.join(timeout=config.graceful_timeout)
     pool.kill(block=False)
+
+
+# The app must be imported after patching (an app that did `from time import sleep`
+# would otherwise keep the blocking one): under a master, each worker loads it.
+MODE = Mode(serve, prepare, load_app_after_prepare=True)

@@ -6,6 +6,7 @@ pool of one, the loop's own thread, so keep-alive costs no thread.
 from __future__ import annotations
 
 from pyserver.channel import on_readable
+from pyserver.modes import Mode
 from pyserver.modes.reactor import Reactor
 
 
@@ -20,3 +21,6 @@ def serve(listener, server, worker) -> None:
                       heartbeat=worker.notify, should_stop=lambda: not worker.alive)
     worker.ready()
     reactor.run()
+
+
+MODE = Mode(serve)

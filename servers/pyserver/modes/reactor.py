@@ -86,6 +86,9 @@ class Reactor:
                     if deadline is None:
                         deadline = time.monotonic() + self.config.graceful_timeout
                         self._listen(False)
+                        # A worker's own socket must die now, not when it exits: the
+                        # kernel would go on queueing connections that nobody accepts.
+                        self.listener.close()
                     self._close_parked()
                     if not self.channels or time.monotonic() > deadline:
                         return

@@ -5,16 +5,15 @@ import queue
 import threading
 
 from pyserver.channel import on_readable
+from pyserver.modes import Mode
 from pyserver.modes.reactor import Reactor
-
 
 
 def serve(listener, server, worker) -> None:
     handler = server.handler(multithread=True, multiprocess=server.config.workers > 1)
     ready: queue.SimpleQueue = queue.SimpleQueue()
-    reactor = Reactor(listener, server.config, ready.put, exclusive=worker is not None,
-                      heartbeat=worker.notify if worker else (lambda: None),
-                      should_stop=(lambda: not worker.alive) if worker else server.stop_requested)
+    reactor = Reactor(listener, server.config, ready.put, exclusive=worker.supervised,
+                      heartbeat=worker.notify, should_stop=lambda: not worker.alive)
 
     def work() -> None:
         while True:
@@ -27,9 +26,7 @@ def serve(listener, server, worker) -> None:
                for i in range(server.config.threads)]
     for thread in threads:
         thread.start()
-    server.on_stop(reactor.stop)
-    if worker:
-        worker.ready()
+    worker.ready()
     try:
         reactor.run()
     finally:
@@ -37,3 +34,6 @@ def serve(listener, server, worker) -> None:
             ready.put(None)
         for thread in threads:
             thread.join(timeout=1.0)
+
+
+MODE = Mode(serve)
