@@ -4,6 +4,8 @@ passes its audit."""
 import shutil
 from pathlib import Path
 
+import pytest
+
 from harness.analysis import audit, frame, report
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +31,14 @@ def test_docs_and_readme_are_generated_from_the_published_campaign(tmp_path):
     assert made == have, "docs/charts/ differs from what the campaign gives: run `make docs`"
 
 
+# full-20261202 stays published as the audit's witness (issue 11) until the campaign is
+# rebuilt (issue 16); strict, so this turns red the day a published campaign passes and
+# the marker must go.
+WITNESS = "full-20261202"
+
+
+@pytest.mark.xfail(frame.published().name == WITNESS, strict=True,
+                   reason=f"{WITNESS} is the audit's witness: published before the audit existed")
 def test_the_published_campaign_passes_its_audit():
     """`make docs` refuses a campaign whose audit fails; what docs/ shows must pass it too."""
     campaign = frame.published()
