@@ -20,7 +20,8 @@ from workloads import contract
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "servers" / "catalog.toml"
 BIN = ROOT / "bin"
-APPS = {"wsgi": "workloads.python.wsgi_app:app", "flask": "workloads.python.flask_app:app"}
+APPS = {"wsgi": "workloads.python.wsgi_app:app", "flask": "workloads.python.flask_app:app",
+        "django": "workloads.python.django_app:app"}
 
 _REQUIRED = {"name", "runtime", "model", "argv", "workers", "threads", "ready", "why"}
 _OPTIONAL = {"apps", "health", "workloads", "env"}
@@ -32,7 +33,7 @@ class CatalogError(ValueError):
 
 
 def load(path: Path = CATALOG) -> dict[str, ServerSpec]:
-    """Every server in the catalog by name, ``-flask`` variants expanded."""
+    """Every server in the catalog by name, ``-flask`` / ``-django`` variants expanded."""
     try:
         data = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as exc:
@@ -184,15 +185,16 @@ def workload_for(run: RunSpec) -> WorkloadSpec:
 
 
 def table(specs: dict[str, ServerSpec] | None = None, cores: int = 2) -> str:
-    """The catalog as a Markdown table (flask variants folded in)."""
+    """The catalog as a Markdown table (framework variants folded into their base row)."""
     specs = specs or load()
     lines = ["| name | runtime | model | processes | threads | why this configuration |",
              "|---|---|---|---|---|---|"]
     for spec in specs.values():
-        if spec.app == "flask":
+        if spec.app not in (None, "wsgi"):
             continue
         sized = sizing(spec, cores)
-        name = f"`{spec.name}`" + (" (+`-flask`)" if f"{spec.name}-flask" in specs else "")
+        variants = [f"`-{app}`" for app in APPS if f"{spec.name}-{app}" in specs]
+        name = f"`{spec.name}`" + (f" (+{', '.join(variants)})" if variants else "")
         lines.append(f"| {name} | {spec.runtime} | {spec.model} | `{spec.workers}` = {sized.workers} "
                      f"| `{spec.threads}` = {sized.threads} | {spec.why} |")
     return "\n".join(lines) + "\n"
@@ -205,7 +207,8 @@ def markdown(specs: dict[str, ServerSpec] | None = None, cores: int = 2) -> str:
              "# The servers", "",
              "Every variant the suite runs, from `servers/catalog.toml`. Sizing formulas are in",
              "`cores`, the CPUs a run gives the server; the columns show them and their value",
-             f"for {cores} cores. `-flask` variants serve the Flask app with the same settings.", "",
+             f"for {cores} cores. `-flask` and `-django` variants serve the Flask and Django apps",
+             "with the same settings.", "",
              ]
     return "\n".join(lines) + "\n" + table(specs, cores)
 

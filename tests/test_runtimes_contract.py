@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 
+from harness import catalog
 from workloads import contract
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -160,7 +161,9 @@ SERVERS = {
     "node-cluster": (["node", "servers/node/cluster.js", "--addr", "127.0.0.1:0"],
                      {"ARENA_WORKERS": "2"}, (), ("node",),
                      {"runtime": "node", "model": "cluster", "workers": "2"}),
-    "node-express": (["node", "servers/node/express.js", "--addr", "127.0.0.1:0"], {},
+    # with the catalog's environment (NODE_ENV=production), as the benchmarks run it
+    "node-express": (["node", "servers/node/express.js", "--addr", "127.0.0.1:0"],
+                     dict(catalog.get("node-express").env),
                      (NODE_DIR / "node_modules" / ".installed",), ("node",),
                      {"runtime": "node", "model": "express", "workers": "1"}),
 }

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 BIN = ROOT / "bin"
 # Python distributions whose versions decide results (servers, their event loop, load tools)
-PY_PACKAGES = ("gunicorn", "gevent", "greenlet", "granian", "uwsgi", "waitress", "flask", "locust",
+PY_PACKAGES = ("gunicorn", "gevent", "greenlet", "granian", "uwsgi", "waitress", "flask", "django", "locust",
                "concurrency-arena")
 
 

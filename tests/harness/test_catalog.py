@@ -34,12 +34,32 @@ def test_the_real_catalog_loads_and_names_every_family():
         assert name in specs
 
 
+PYTHON_SERVERS = ("pyserver-threaded", "pyserver-forked", "pyserver-async", "gunicorn-sync",
+                  "gunicorn-gthread", "gunicorn-gevent", "uwsgi", "waitress", "granian")
+
+
+@pytest.mark.parametrize("base", PYTHON_SERVERS)
+def test_every_python_server_serves_every_app(base):
+    specs = catalog.load()
+    for app in ("flask", "django"):
+        name = f"{base}-{app}"
+        assert name in specs
+
+
 def test_flask_variant_and_command(tmp_path):
     specs = catalog.load(write(tmp_path, ENTRY))
     assert set(specs) == {"x", "x-flask"}
     argv, env = catalog.command(specs["x-flask"], host="127.0.0.1", port=8123, cores=2)
     assert argv[3:] == ["-w", "5", "-b", "127.0.0.1:8123", "workloads.python.flask_app:app"]
     assert env == {}
+
+
+def test_django_variant_and_command(tmp_path):
+    specs = catalog.load(write(tmp_path, ENTRY.replace('"flask"]', '"flask", "django"]')))
+    assert set(specs) == {"x", "x-flask", "x-django"}
+    argv, _ = catalog.command(specs["x-django"], host="127.0.0.1", port=8123, cores=2)
+    assert argv[-1] == "workloads.python.django_app:app"
+    assert "(+`-flask`, `-django`)" in catalog.table(specs)
 
 
 @pytest.mark.parametrize("formula, cores, expected", [
@@ -59,7 +79,7 @@ def test_bad_sizing_formulas(formula):
     (('model = "forked"', 'model = "actors"'), "model 'actors'"),
     (('why = "test"', 'why = "test"\ncolour = "red"'), "unknown key(s): colour"),
     (('workers = "2*cores+1"', 'workers = "lots"'), "workers: 'lots'"),
-    (('apps = ["wsgi", "flask"]', 'apps = ["django"]'), "unknown app 'django'"),
+    (('apps = ["wsgi", "flask"]', 'apps = ["fastapi"]'), "unknown app 'fastapi'"),
     (('why = "test"\n', ''), "missing key(s): why"),
 ])
 def test_bad_entries_name_file_entry_and_key(tmp_path, change, message):

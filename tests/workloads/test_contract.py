@@ -10,7 +10,7 @@ from wsgiref.validate import validator
 import pytest
 
 from workloads import contract
-from workloads.python import flask_app, wsgi_app
+from workloads.python import django_app, flask_app, wsgi_app
 from workloads.python.params import BadParameter, int_param
 
 CONTRACT_MD = Path(__file__).resolve().parents[2] / "workloads" / "CONTRACT.md"
@@ -52,7 +52,7 @@ def call(app, expected: contract.Expected):
     path, _, query = expected.target.partition("?")
     environ = {
         "REQUEST_METHOD": expected.method, "SCRIPT_NAME": "", "PATH_INFO": path,
-        "QUERY_STRING": query, "SERVER_NAME": "localhost", "SERVER_PORT": "80",
+        "QUERY_STRING": query, "SERVER_NAME": "localhost", "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1:80",
         "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.version": (1, 0), "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(expected.request_body), "wsgi.errors": io.StringIO(),
         "wsgi.multithread": False, "wsgi.multiprocess": False, "wsgi.run_once": False,
@@ -70,16 +70,28 @@ def call(app, expected: contract.Expected):
     return int(captured["status"].split()[0]), captured["headers"], body
 
 
+APPS = [wsgi_app.app, flask_app.app, django_app.app]
 OFFLINE = [e for e in contract.expectations() if not e.target.startswith("/upstream")]
 
 
-@pytest.mark.parametrize("app", [wsgi_app.app, flask_app.app], ids=["wsgi", "flask"])
+@pytest.mark.parametrize("app", APPS, ids=["wsgi", "flask", "django"])
 @pytest.mark.parametrize("expected", OFFLINE, ids=lambda e: f"{e.method} {e.target}")
 def test_python_apps_serve_the_contract(app, expected):
     status, headers, body = call(app, expected)
     assert (status, headers["Content-Type"], body) == (
         expected.status, expected.content_type, expected.body)
     assert headers["Content-Length"] == str(len(body))
+
+
+@pytest.mark.parametrize("app", APPS, ids=["wsgi", "flask", "django"])
+@pytest.mark.parametrize("method, target", [
+    ("POST", "/hello"), ("PUT", "/json"), ("DELETE", "/io?ms=1"), ("GET", "/echo"),
+    ("GET", "/hello/"), ("GET", "/"),
+])
+def test_other_methods_and_paths_are_not_found(app, method, target):
+    status, headers, body = call(app, contract.Expected(method, target, 404, "text/plain",
+                                                        contract.NOT_FOUND_BODY))
+    assert (status, headers["Content-Type"], body) == (404, "text/plain", contract.NOT_FOUND_BODY)
 
 
 def test_upstream_unreachable_is_502(monkeypatch):

@@ -1,4 +1,4 @@
-"""The contract's endpoints as plain functions, shared by the WSGI and Flask apps.
+"""The contract's endpoints as plain functions, shared by the WSGI, Flask and Django apps.
 
 Each handler takes the query string (and body) and returns
 ``(status, content_type, body)``; the apps only adapt that to their framework,
@@ -107,17 +107,35 @@ GET_ROUTES = {
 }
 
 
-def dispatch(method: str, path: str, query: str, read_body) -> Reply:
-    """Route one request; ``read_body(limit)`` is called only for ``POST /echo``."""
+def answer_get(handler, method: str, query: str) -> Reply:
+    """One GET endpoint: 404 for another method, 400 for a bad parameter."""
+    if method not in ("GET", "HEAD"):
+        return not_found()
     try:
-        if path == "/echo" and method == "POST":
-            body = read_body(contract.MAX_ECHO_BYTES + 1)
-            if len(body) > contract.MAX_ECHO_BYTES:
-                return 413, TEXT, contract.TOO_LARGE_BODY
-            return 200, "application/octet-stream", body
-        handler = GET_ROUTES.get(path)
-        if handler is None or method not in ("GET", "HEAD"):
-            return 404, TEXT, contract.NOT_FOUND_BODY
         return handler(query)
     except BadParameter as exc:
         return 400, TEXT, contract.bad_parameter_body(exc.name)
+
+
+def answer_echo(method: str, read_body) -> Reply:
+    """``POST /echo``: the body back, 413 past the limit; ``read_body(limit)`` reads it."""
+    if method != "POST":
+        return not_found()
+    body = read_body(contract.MAX_ECHO_BYTES + 1)
+    if len(body) > contract.MAX_ECHO_BYTES:
+        return 413, TEXT, contract.TOO_LARGE_BODY
+    return 200, "application/octet-stream", body
+
+
+def not_found() -> Reply:
+    return 404, TEXT, contract.NOT_FOUND_BODY
+
+
+def dispatch(method: str, path: str, query: str, read_body) -> Reply:
+    """Route one request; ``read_body(limit)`` is called only for ``POST /echo``."""
+    if path == "/echo":
+        return answer_echo(method, read_body)
+    handler = GET_ROUTES.get(path)
+    if handler is None:
+        return not_found()
+    return answer_get(handler, method, query)

@@ -1,0 +1,1 @@
+"""The contract as a minimal Django project: settings, URLs and views, no database."""
