@@ -18,7 +18,8 @@ import importlib
 import sys
 
 # Modules with register(subparsers): imported lazily, in this order.
-COMMAND_MODULES = ("harness.server_commands", "harness.commands", "harness.report")  # up, verify; run, sweep; report
+COMMAND_MODULES = ("harness.server_commands", "harness.commands", "harness.report",
+                   "harness.docker_commands")  # up, verify; run, sweep; report; docker ...
 
 
 def _serve(args: argparse.Namespace) -> int:

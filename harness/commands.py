@@ -13,7 +13,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import catalog, servers, store, sweep
+from harness import catalog, launch, store, sweep
 from harness.run import DRIVERS, Point, run_point
 from harness.specs import LoadSpec
 from workloads import contract
@@ -65,15 +65,7 @@ def _memory(text: str) -> str:
 def engine_error(launcher: str) -> str | None:
     """Why the launcher cannot start servers here (None when it can), asked once up front
     so that a missing engine is one clear error, not a failed row per run."""
-    if launcher != "docker":
-        return None
-    from harness.launch import docker
-    from harness.launch.native import LaunchError
-    try:
-        docker.client()
-    except LaunchError as exc:
-        return str(exc)
-    return None
+    return launch.get(launcher).unavailable()
 
 
 def _positive(kind):
@@ -98,7 +90,7 @@ def add_run_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=float, default=2.0, help="warm-up seconds, not recorded (default 2)")
     p.add_argument("--server-cpus", type=_cpu_list, default="1", help="taskset list for the server (default 1)")
     p.add_argument("--load-cpus", type=_cpu_list, default="0", help="taskset list for the load tool (default 0)")
-    p.add_argument("--launcher", choices=servers.LAUNCHERS, default="native",
+    p.add_argument("--launcher", choices=launch.LAUNCHERS, default="native",
                    help="start the server as a process (native, the default) or a container (docker)")
     p.add_argument("--memory", type=_memory, help="container memory limit, e.g. 512m or 2g (docker only)")
     p.add_argument("--io-ms", type=int, default=50, help="wait of /io, /mixed, /upstream (default 50)")
@@ -118,7 +110,7 @@ def add_sweep_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("file", help="a sweep file, e.g. harness/sweeps/quick.toml (or just quick.toml)")
     p.add_argument("--campaign", help="store under this campaign instead of the file's")
     p.add_argument("--results", type=Path, help="results root (default: the file's, else results/)")
-    p.add_argument("--launcher", choices=servers.LAUNCHERS,
+    p.add_argument("--launcher", choices=launch.LAUNCHERS,
                    help="run every point with this launcher, whatever the file says (run ids say which)")
     p.add_argument("--dry-run", action="store_true", help="list the runs (done/todo) without running")
     p.add_argument("--summary", action="store_true", help="only print the table of what is stored")
