@@ -28,9 +28,8 @@ from pathlib import Path
 
 from harness.drivers import DriverError, LoadJob
 from harness.drivers.outcome import LoadOutcome
-from harness.drivers.process import Command, run_bounded, work_folder
+from harness.drivers.process import Command, cpus_of, run_bounded, work_folder
 from harness.launch.ready import free_port
-from harness.measure.resources import parse_cpus
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "workloads" / "scenarios"
@@ -170,7 +169,7 @@ def run_locust(host: str, *, scenario: str, users: int, duration_s: int, workers
         failures = parse_failures(fail_path.read_text()) if fail_path.exists() else \
             {"connect": 0, "read": 0, "write": 0, "timeout": 0, "status": 0}
     outcome = summarise(stats, failures, duration_s=float(duration_s), generator_cpu_s=done.cpu_s,
-                        generator_cpus=generator_cpus or len(parse_cpus(cpus)), users=users,
+                        generator_cpus=generator_cpus or cpus_of(cpus), users=users,
                         workers=workers, scenario=Path(locustfile).stem)
     outcome.extra.update({"argv": " ".join(argv), "wall_s": done.wall_s})
     return outcome

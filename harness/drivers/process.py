@@ -18,6 +18,7 @@ from typing import Iterator, Mapping, Sequence
 
 from harness.drivers import DriverError
 from harness.drivers.bounded import Finished, kill_groups, wait_bounded
+from harness.measure.resources import parse_cpus
 
 TAIL_CHARS = 2000
 
@@ -41,6 +42,11 @@ def _tail(path: Path) -> str:
         return path.read_text(errors="replace")[-TAIL_CHARS:]
     except OSError:
         return ""
+
+
+def cpus_of(cpus: str | None) -> int:
+    """How many CPUs a tool pinned to ``cpus`` (a taskset list; None: unpinned) may use."""
+    return len(parse_cpus(cpus))
 
 
 @contextlib.contextmanager

@@ -36,9 +36,8 @@ from typing import Sequence
 
 from harness.drivers import DriverError, LoadJob
 from harness.drivers.outcome import LoadOutcome, percentile
-from harness.drivers.process import Command, run_bounded, work_folder
+from harness.drivers.process import Command, cpus_of, run_bounded, work_folder
 from harness.measure.host import tool
-from harness.measure.resources import parse_cpus
 
 DEFAULT_TIMEOUT_S = 10
 # vegeta opens a worker (and a connection) per request in flight, without bound. Past
@@ -200,7 +199,7 @@ def run_vegeta(url: str, *, rate: int, duration_s: float, timeout_s: float = DEF
                     tool="vegeta encode", limit_s=POSTPROCESS_LIMIT_S)
         outcome = summarise(parse_csv((wd / "results.csv").read_text()), rate=rate,
                             duration_s=duration_s, generator_cpu_s=done.cpu_s,
-                            generator_cpus=generator_cpus or len(parse_cpus(cpus)))
+                            generator_cpus=generator_cpus or cpus_of(cpus))
         outcome.extra["vegeta_report"] = _report(vegeta, gob, wd / "report.json")
     outcome.extra["argv"] = " ".join(argv)
     return outcome

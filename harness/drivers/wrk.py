@@ -33,8 +33,7 @@ from typing import Any, Mapping, Sequence
 
 from harness.drivers import DriverError, LoadJob
 from harness.drivers.outcome import LoadOutcome
-from harness.drivers.process import Command, run_bounded, work_folder
-from harness.measure.resources import parse_cpus
+from harness.drivers.process import Command, cpus_of, run_bounded, work_folder
 
 REPORT_SCRIPT = Path(__file__).with_name("wrk_report.lua")
 # wrk's per-request timeout in a run: long enough that a queue behind few workers
@@ -166,7 +165,7 @@ def run_wrk(
                               f"{command.output_tail()}")
         outcome = parse_report(out_json.read_text(), argv=argv, threads=threads,
                                connections=connections, generator_cpu_s=done.cpu_s,
-                               generator_cpus=max(1, min(len(parse_cpus(cpus)), threads)))
+                               generator_cpus=max(1, min(cpus_of(cpus), threads)))
     outcome.extra["wall_s"] = done.wall_s
     return outcome
 
@@ -176,7 +175,7 @@ def drive(job: LoadJob) -> LoadOutcome:
     if job.method != "GET":
         raise DriverError(f"wrk drives GET only; {job.method} {job.target} needs vegeta")
     connections = job.connections or 1
-    threads = max(1, min(len(parse_cpus(job.cpus)), connections))
+    threads = max(1, min(cpus_of(job.cpus), connections))
     return run_wrk(job.url + job.target, connections=connections, threads=threads,
                    duration_s=max(1, round(job.duration_s)), cpus=job.cpus,
                    work_dir=job.work_dir, timeout_s=RUN_TIMEOUT_S)

@@ -49,7 +49,7 @@ def test_short_run_has_the_placement_asked_for(engine, images, name, parallelism
 
 
 def test_python_cpu_count_is_the_hosts_inside_a_cpuset(engine, images, tmp_path):
-    """What RESEARCH.md section 8 says, observed: os.cpu_count() ignores the cpuset."""
+    """python/cpython#80235, observed: os.cpu_count() ignores the cpuset."""
     import os
     spec = catalog.get("waitress")
     with launcher.start(spec, cpus=SERVER_CPUS, log_dir=tmp_path, engine=engine) as server:

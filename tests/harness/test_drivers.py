@@ -44,7 +44,8 @@ def server(tmp_path_factory):
 def test_every_driver_returns_a_load_outcome(server, tmp_path, name, load):
     if not _available(name):
         pytest.skip(f"{name} is not installed (make loadtools, the [load] extra)")
-    job = LoadJob(url=server.url, target="/hello", duration_s=1, cpus="0", work_dir=tmp_path, **load)
+    # 2 s: locust starts its users over the first second
+    job = LoadJob(url=server.url, target="/hello", duration_s=2, cpus="0", work_dir=tmp_path, **load)
     outcome = drivers.get(name).drive(job)
     assert isinstance(outcome, LoadOutcome)
     assert outcome.driver == name and outcome.requests > 0 and outcome.rps > 0
