@@ -25,6 +25,7 @@ import random
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from harness import catalog
 from harness.launch import LaunchError
@@ -247,6 +248,11 @@ def _container_kwargs(argv: list[str], *, name: str, env: dict[str, str] | None,
     return kwargs
 
 
+def _log_stream(container) -> Iterator[bytes]:
+    """The container's combined output as it comes, read by the tee's thread."""
+    yield from container.logs(stream=True, follow=True, stdout=True, stderr=True)
+
+
 def _exited(container) -> str | None:
     """How the container ended ("the server exited with code 1 (OOM-killed)"), None while it runs."""
     container.reload()
@@ -280,8 +286,7 @@ def run_container(image: str, argv: list[str], *, name: str, ready_line: bool,
     server = None
     try:
         container.start()
-        logs = container.logs(stream=True, follow=True, stdout=True, stderr=True)
-        tee = OutputTee(logs, open(log_path, "wb"), ready.pattern if ready_line else None,
+        tee = OutputTee(_log_stream(container), open(log_path, "wb"), ready.pattern if ready_line else None,
                         name=f"docker-logs-{container.short_id}", close_log=True)
         tee.start()
         container.reload()
