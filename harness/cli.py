@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "harness.commands",             # run, sweep
     "harness.analysis.commands",    # report, audit
     "harness.reference",            # list, docs
+    "harness.docker_commands",      # docker build|up|compose|cleanup
 )
 
 

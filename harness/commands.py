@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import catalog, store, sweep
+from harness import catalog, launch, store, sweep
 from harness.plan import calibrate, plan, settings
 from harness.run import run_point
 from harness.specs import LoadSpec, RunSpec
@@ -53,15 +53,7 @@ p99, efficiency against the theoretical limit, and the bottleneck."""
 def engine_error(launcher: str) -> str | None:
     """Why the launcher cannot start servers here (None when it can), asked once up front
     so that a missing engine is one clear error, not a failed row per run."""
-    if launcher != "docker":
-        return None
-    from harness.launch import docker
-    from harness.launch.native import LaunchError
-    try:
-        docker.client()
-    except LaunchError as exc:
-        return str(exc)
-    return None
+    return launch.get(launcher).unavailable()
 
 
 # `arena run` takes the sweep-file settings that have a flag, with these differences:

@@ -36,28 +36,17 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import urlsplit
 
-from harness import catalog, servers
+from harness import catalog, drivers, launch
 from harness import row as rows
-from harness.drivers import locust as locust_driver
-from harness.drivers import vegeta as vegeta_driver
-from harness.drivers import wrk as wrk_driver
-from harness.drivers.outcome import LoadOutcome
-from harness.launch.native import LaunchError, RunningServer
+from harness.drivers import DRIVERS, DriverError, LoadJob, LoadOutcome
+from harness.launch import LaunchError, RunningServer
 from harness.measure import parallelism, resources
 from harness.measure.host import git_sha
 from harness.row import Measured
 from harness.specs import RunSpec, ServerSpec, WorkloadSpec
 from harness.verify import verify
 
-DRIVERS = ("wrk", "vegeta", "locust")
-# wrk's per-request timeout: long enough that a queue behind few workers (gunicorn sync
-# at 256 connections and 50 ms waits queues for seconds) is measured, not cut into errors
-WRK_TIMEOUT_S = 10
 WARMUP_CONNECTIONS = 4      # an open-loop point's warm-up (see _drive)
-# vegeta's per-request timeout: a request of a fixed-rate schedule still unanswered
-# after 3 s (60x the 50 ms wait) is one the server has fallen behind on; waiting longer
-# only lengthens every run past a model's knee
-VEGETA_TIMEOUT_S = 3.0
 
 
 def _now() -> str:
@@ -94,42 +83,13 @@ def _drive(url: str, wl: WorkloadSpec, point: RunSpec, *, duration_s: float, wor
     connections warm the same code path and queue nothing.
     """
     load = point.load
-    cpus = point.load_cpus
-    ncpu = point.load_placement.count
     driver = "wrk" if warmup and load.driver != "wrk" and wl.method == "GET" else load.driver
-    if driver == "wrk":
-        if wl.method != "GET":
-            raise ValueError(f"wrk drives GET only; {wl.name} needs vegeta")
-        conns = WARMUP_CONNECTIONS if warmup and load.driver == "vegeta" else load.connections or 1
-        threads = max(1, min(ncpu, conns))
-        r = wrk_driver.run_wrk(url + wl.target, connections=conns, threads=threads,
-                               duration_s=max(1, round(duration_s)), cpus=cpus, work_dir=work_dir,
-                               timeout_s=WRK_TIMEOUT_S)
-        lat = r.latency
-        ms = lambda us: None if us is None else us / 1000  # noqa: E731
-        return LoadOutcome(
-            driver="wrk", loop="closed", requests=r.requests, errors_connect=r.errors.connect,
-            errors_read=r.errors.read, errors_write=r.errors.write, errors_timeout=r.errors.timeout,
-            errors_status=r.errors.status, duration_s=r.duration_us / 1e6, rps=r.rps,
-            latency_p50_ms=ms(lat.p50_us), latency_p90_ms=ms(lat.p90_us), latency_p99_ms=ms(lat.p99_us),
-            latency_p999_ms=ms(lat.p99_9_us), latency_max_ms=ms(lat.max_us),
-            latency_kind=r.latency_kind, generator_cpu_s=r.wrk_cpu_s,
-            generator_cpus=max(1, min(ncpu, threads)),
-            extra={"served_share": r.served_share, "argv": " ".join(r.argv),
-                   "corrected_p99_ms": ms(r.latency_corrected.p99_us)})
-    if driver == "vegeta":
-        if not load.rate:
-            raise ValueError("vegeta needs a rate (--rate)")
-        return vegeta_driver.run_vegeta(url + wl.target, rate=max(1, round(load.rate)),
-                                        duration_s=duration_s, method=wl.method, body=wl.body,
-                                        cpus=cpus, work_dir=work_dir,
-                                        timeout_s=max(VEGETA_TIMEOUT_S, wl.wait_s * 10 + 2))
-    if driver == "locust":
-        return locust_driver.run_locust(url, scenario=point.scenario, users=load.connections or 1,
-                                        duration_s=max(1, round(duration_s)),
-                                        workers=point.locust_workers, cpus=cpus, target=wl.target,
-                                        work_dir=work_dir)
-    raise ValueError(f"unknown driver {driver!r}; known: {', '.join(DRIVERS)}")
+    connections = WARMUP_CONNECTIONS if warmup and load.driver == "vegeta" else load.connections
+    job = LoadJob(url=url, target=wl.target, duration_s=duration_s, connections=connections,
+                  rate=load.rate, method=wl.method, body=wl.body, wait_s=wl.wait_s,
+                  cpus=point.load_cpus, work_dir=work_dir, scenario=point.scenario,
+                  locust_workers=point.locust_workers)
+    return drivers.get(driver).drive(job)
 
 
 def run_point(point: RunSpec, *, raw_dir: Path, spec: ServerSpec | None = None,
@@ -152,19 +112,11 @@ def run_point(point: RunSpec, *, raw_dir: Path, spec: ServerSpec | None = None,
     sha = git_sha()
     row = lambda status, **kw: rows.build(point, spec, wl, started_at=started_at,  # noqa: E731
                                           sha=sha, status=status, **kw)
-    launch = servers.launcher(point.launcher)
-    docker = point.launcher == "docker"
     upstream: RunningServer | None = None
     server: RunningServer | None = None
     try:
         try:
-            if wl.name == "upstream":
-                upstream = launch.start_upstream(log_dir=raw_dir, cpus=point.server_cpus)
-            # the server reaches the upstream on its own loopback (containers use the host network)
-            server = launch.start(spec, cpus=point.server_cpus, log_dir=raw_dir,
-                                  upstream=f"127.0.0.1:{urlsplit(upstream.url).port}" if upstream else None,
-                                  timeout=point.timeout_s,
-                                  **({"memory": point.memory} if point.memory else {}))
+            server, upstream = _start(point, spec, wl, raw_dir)
         except LaunchError as exc:
             return row("failed", failure=f"launch: {str(exc).splitlines()[0]}")
         note(f"{spec.name} ready at {server.url}")
@@ -175,35 +127,16 @@ def run_point(point: RunSpec, *, raw_dir: Path, spec: ServerSpec | None = None,
             return row("not-verified", failure=f"{len(report.mismatches)} mismatch(es); "
                                                  f"first: {report.mismatches[0]}")
         try:
-            if point.load.warmup_s > 0:
-                _drive(server.url, wl, point, duration_s=point.load.warmup_s, work_dir=raw_dir / "warmup",
-                       warmup=True)
-                _wait_drained(server.url, spec.health)
-            seen = parallelism.observe(server.pids(), url=server.url, ready_line=server.ready_line)
-            if docker:
-                seen.update(server.parallelism())     # the engine's placement, the runtime's view
-                engine_before = server.resources()
-            load_set = point.load_placement.cpus
-            server_set = point.server_placement.cpus
-            # the generator's cores are watched only when the server is not on them too
-            sampler = resources.Sampler(server.pids, watch_cpus=load_set if not load_set & server_set
-                                        else frozenset()).start()
-            try:
-                outcome = _drive(server.url, wl, point, duration_s=point.load.duration_s,
-                                 work_dir=raw_dir)
-            finally:
-                usage = sampler.stop()
-            engine = _engine_usage(engine_before, server.resources()) if docker else None
-        except (wrk_driver.WrkError, vegeta_driver.VegetaError, locust_driver.LocustError,
-                OSError, ValueError) as exc:
-            alive = server.alive()
+            outcome, usage, seen, engine = _measure(server, point, spec, wl, raw_dir)
+        except (DriverError, OSError) as exc:
             why = f"driver: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-            if not alive:
+            if not server.alive():
                 why = f"server exited with code {server.returncode} during the run; " + why
             (raw_dir / "error.txt").write_text(traceback.format_exc())
             return row("failed", failure=why)
         _write_outcome(raw_dir, outcome, usage, seen, engine)
-        remote = engine if docker and not server.pids() else None
+        # a remote engine's processes are not in this machine's /proc: its stats stand in
+        remote = engine if engine is not None and not server.local else None
         if not server.alive():
             return row("failed", failure=f"server exited with code {server.returncode} during the run",
                        outcome=outcome, usage=usage, seen=seen, remote=remote)
@@ -213,6 +146,53 @@ def run_point(point: RunSpec, *, raw_dir: Path, spec: ServerSpec | None = None,
             server.stop()
         if upstream is not None:
             upstream.stop()
+
+
+def _start(point: RunSpec, spec: ServerSpec, wl: WorkloadSpec,
+           raw_dir: Path) -> tuple[RunningServer, RunningServer | None]:
+    """The point's server (and the upstream service its workload calls), ready, with its
+    launcher. If the server does not start, the upstream is stopped before LaunchError."""
+    launcher = launch.get(point.launcher)
+    upstream = None
+    if wl.name == "upstream":
+        upstream = launcher.start_upstream(log_dir=raw_dir, cpus=point.server_cpus)
+    try:
+        server = launcher.start(spec, cpus=point.server_cpus, log_dir=raw_dir,
+                                upstream=launch.upstream_address(upstream) if upstream else None,
+                                timeout=point.timeout_s, memory=point.memory)
+    except BaseException:
+        if upstream is not None:
+            upstream.stop()
+        raise
+    return server, upstream
+
+
+def _measure(server: RunningServer, point: RunSpec, spec: ServerSpec, wl: WorkloadSpec,
+             raw_dir: Path) -> tuple[LoadOutcome, resources.Usage, dict, dict | None]:
+    """Warm up, then drive the measured load while /proc (and the engine, if any) watch.
+
+    Returns the outcome, the sampled usage, the parallelism seen (the launcher's
+    placement included) and the engine's usage over the measurement (None natively).
+    """
+    if point.load.warmup_s > 0:
+        _drive(server.url, wl, point, duration_s=point.load.warmup_s, work_dir=raw_dir / "warmup",
+               warmup=True)
+        _wait_drained(server.url, spec.health)
+    seen = parallelism.observe(server.pids(), url=server.url, ready_line=server.ready_line)
+    seen.update(server.placement())     # the engine's placement, the runtime's view ({} natively)
+    engine_before = server.engine_usage()
+    load_set = point.load_placement.cpus
+    server_set = point.server_placement.cpus
+    # the generator's cores are watched only when the server is not on them too
+    sampler = resources.Sampler(server.pids, watch_cpus=load_set if not load_set & server_set
+                                else frozenset()).start()
+    try:
+        outcome = _drive(server.url, wl, point, duration_s=point.load.duration_s, work_dir=raw_dir)
+    finally:
+        usage = sampler.stop()
+    engine_after = server.engine_usage()
+    engine = _engine_usage(engine_before, engine_after) if engine_before is not None else None
+    return outcome, usage, seen, engine
 
 
 def _engine_usage(before: dict, after: dict) -> dict:

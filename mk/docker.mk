@@ -91,7 +91,7 @@ docker-base: docker-engine
 # made first unless ARENA_DOCKER_BASE=public (a machine with a registry).
 docker: docker-engine venv
 	@if [ "$(ARENA_DOCKER_BASE)" != public ]; then $(MAKE) --no-print-directory docker-base; fi
-	$(PY) -m harness.launch.docker build --all
+	$(VENV)/bin/arena docker build --all
 
 DOCKER_CAMPAIGN ?= docker-vs-native-$(shell date +%Y%m%d)
 .SECONDEXPANSION:
@@ -120,7 +120,7 @@ docker-test-prep:
 	else echo "docker tests: engine answers; not root, so images build from the public bases (a registry is needed)"; fi; \
 	if [ -x $(PY) ] && $(PY) -c 'import docker' 2>/dev/null; then \
 	  echo "docker tests: building or reusing the images (about a minute the first time)"; \
-	  $(PY) -m harness.launch.docker build --all >>$(DOCKER_PREP_LOG) 2>&1 \
+	  $(VENV)/bin/arena docker build --all >>$(DOCKER_PREP_LOG) 2>&1 \
 	    || echo "docker tests: an image did not build (see $(DOCKER_PREP_LOG)); tests/docker will say which"; \
 	else echo "docker tests: the docker SDK is not in $(VENV); tests/docker will be skipped"; fi
 

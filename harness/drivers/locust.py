@@ -24,24 +24,17 @@ from __future__ import annotations
 import csv
 import io
 import os
-import socket
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
-from typing import Sequence
 
-from harness.drivers.bounded import kill_groups, wait_bounded
+from harness.drivers import DriverError, LoadJob
 from harness.drivers.outcome import LoadOutcome
-from harness.specs import Placement
+from harness.drivers.process import Command, cpus_of, run_bounded, work_folder
+from harness.launch.ready import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "workloads" / "scenarios"
 PERCENTILE_COLUMNS = {"p50": "50%", "p90": "90%", "p99": "99%", "p999": "99.9%", "max": "100%"}
-
-
-class LocustError(RuntimeError):
-    """locust failed or wrote no stats; the message has its output tail."""
 
 
 def scenario_path(name: str) -> Path:
@@ -53,14 +46,14 @@ def scenario_path(name: str) -> Path:
     if candidate.exists():
         return candidate
     known = sorted(p.stem for p in SCENARIOS.glob("*.py") if not p.name.startswith("_"))
-    raise LocustError(f"unknown locust scenario {name!r}; {SCENARIOS} has: {', '.join(known)}")
+    raise DriverError(f"unknown locust scenario {name!r}; {SCENARIOS} has: {', '.join(known)}")
 
 
 def locust_bin() -> str:
     exe = Path(sys.executable).parent / "locust"
     if exe.exists():
         return str(exe)
-    raise LocustError(f"locust is not installed in {Path(sys.executable).parent} "
+    raise DriverError(f"locust is not installed in {Path(sys.executable).parent} "
                       "(pip install locust; the project's [load] extra)")
 
 
@@ -68,7 +61,7 @@ def build_argv(*, locustfile: str, host: str, users: int, duration_s: int, prefi
                workers: int = 0, master_port: int | None = None, locust: str = "locust",
                cpus: str | None = None) -> list[str]:
     if users < 1 or duration_s < 1 or workers < 0:
-        raise ValueError("users and duration must be >= 1, workers >= 0")
+        raise DriverError("locust: users and duration must be >= 1, workers >= 0")
     argv = [locust, "-f", locustfile, "--headless", "-u", str(users), "-r", str(users),
             "-t", f"{int(duration_s)}s", "--host", host, "--csv", prefix,
             "--json-file", prefix, "--only-summary", "--stop-timeout", "5",
@@ -102,7 +95,7 @@ def parse_stats(text: str) -> dict:
             for key, col in PERCENTILE_COLUMNS.items():
                 out[key] = _num(row.get(col, ""))
             return out
-    raise LocustError("locust stats CSV has no Aggregated row")
+    raise DriverError("locust stats CSV has no Aggregated row")
 
 
 def parse_failures(text: str) -> dict[str, int]:
@@ -143,12 +136,6 @@ def summarise(stats: dict, failures: dict[str, int], *, duration_s: float,
                "failures_reported": stats["failures"]})
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def run_locust(host: str, *, scenario: str, users: int, duration_s: int, workers: int = 0,
                cpus: str | None = None, target: str | None = None,
                work_dir: str | os.PathLike[str] | None = None, grace_s: float = 60.0,
@@ -156,64 +143,41 @@ def run_locust(host: str, *, scenario: str, users: int, duration_s: int, workers
     """Run one headless locust test against ``host`` (http://h:p); bounded by a watchdog.
 
     ``target`` becomes ARENA_TARGET for the ``endpoint`` scenario. Every process
-    (master, workers) is started by this function in its own process group and
-    killed if it outlives ``duration_s + grace_s``.
+    (master, workers) is started in its own process group and killed if it
+    outlives ``duration_s + grace_s``.
     """
     locustfile = str(scenario_path(scenario))
     locust = locust_bin()
-    tmp = None
-    if work_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="arena-locust-")
-        work_dir = tmp.name
-    wd = Path(work_dir)
-    wd.mkdir(parents=True, exist_ok=True)
-    prefix = str(wd / "locust")
     env = dict(os.environ)
     if target:
         env["ARENA_TARGET"] = target
-    port = _free_port() if workers else None
-    procs: list[subprocess.Popen] = []
-    try:
+    port = free_port() if workers else None
+    with work_folder(work_dir, "locust") as wd:
+        prefix = str(wd / "locust")
         argv = build_argv(locustfile=locustfile, host=host, users=users, duration_s=duration_s,
                           prefix=prefix, workers=workers, master_port=port, locust=locust,
                           cpus=cpus)
-        log = open(wd / "locust-master.log", "wb")
-        procs.append(subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log,
-                                      stderr=subprocess.STDOUT, env=env, cwd=ROOT,
-                                      start_new_session=True))
-        for i in range(workers):
-            wlog = open(wd / f"locust-worker-{i}.log", "wb")
-            procs.append(subprocess.Popen(
-                worker_argv(locustfile=locustfile, master_port=port, locust=locust, cpus=cpus),
-                stdin=subprocess.DEVNULL, stdout=wlog, stderr=subprocess.STDOUT, env=env, cwd=ROOT,
-                start_new_session=True))
         # master first: it ends the test and tells the workers to quit
-        done = wait_bounded(procs, duration_s + grace_s)
-        tail = (wd / "locust-master.log").read_text(errors="replace")[-2000:]
-        if done.killed:
-            raise LocustError(f"locust did not finish within {duration_s + grace_s:g} s and was killed\n{tail}")
-        if procs[0].returncode != 0:
-            raise LocustError(f"locust exited with {procs[0].returncode}: {' '.join(argv)}\n{tail}")
+        commands = [Command(argv, stdout=wd / "locust-master.log")] + [
+            Command(worker_argv(locustfile=locustfile, master_port=port, locust=locust, cpus=cpus),
+                    stdout=wd / f"locust-worker-{i}.log") for i in range(workers)]
+        done = run_bounded(commands, tool="locust", limit_s=duration_s + grace_s, env=env, cwd=ROOT)
         stats_path = Path(prefix + "_stats.csv")
         if not stats_path.exists():
-            raise LocustError(f"locust wrote no {stats_path}\n{tail}")
+            raise DriverError(f"locust wrote no {stats_path}\n{commands[0].output_tail()}")
         stats = parse_stats(stats_path.read_text())
         fail_path = Path(prefix + "_failures.csv")
         failures = parse_failures(fail_path.read_text()) if fail_path.exists() else \
             {"connect": 0, "read": 0, "write": 0, "timeout": 0, "status": 0}
-        outcome = summarise(stats, failures, duration_s=float(duration_s),
-                            generator_cpu_s=done.cpu_s,
-                            generator_cpus=generator_cpus or Placement.parse(cpus).count, users=users,
-                            workers=workers, scenario=Path(locustfile).stem)
-        outcome.extra.update({"argv": " ".join(argv), "wall_s": done.wall_s})
-        return outcome
-    finally:
-        kill_groups(procs)             # a failure between two starts leaves none running
-        for p in procs:
-            if p.returncode is None:
-                try:
-                    p.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    pass
-        if tmp is not None:
-            tmp.cleanup()
+    outcome = summarise(stats, failures, duration_s=float(duration_s), generator_cpu_s=done.cpu_s,
+                        generator_cpus=generator_cpus or cpus_of(cpus), users=users,
+                        workers=workers, scenario=Path(locustfile).stem)
+    outcome.extra.update({"argv": " ".join(argv), "wall_s": done.wall_s})
+    return outcome
+
+
+def drive(job: LoadJob) -> LoadOutcome:
+    """``job`` as a headless locust test: its connections are the users."""
+    return run_locust(job.url, scenario=job.scenario, users=job.connections or 1,
+                      duration_s=max(1, round(job.duration_s)), workers=job.locust_workers,
+                      cpus=job.cpus, target=job.target, work_dir=job.work_dir)

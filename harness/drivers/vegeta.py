@@ -30,16 +30,14 @@ import csv
 import io
 import json
 import os
-import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from harness.drivers.bounded import wait_bounded
+from harness.drivers import DriverError, LoadJob
 from harness.drivers.outcome import LoadOutcome, percentile
+from harness.drivers.process import Command, cpus_of, run_bounded, work_folder
 from harness.measure.host import tool
-from harness.specs import Placement
 
 DEFAULT_TIMEOUT_S = 10
 # vegeta opens a worker (and a connection) per request in flight, without bound. Past
@@ -49,10 +47,11 @@ DEFAULT_TIMEOUT_S = 10
 # is reached, requests leave late, and since latency is counted from each request's
 # scheduled send time, the lateness is still measured.
 MAX_WORKERS = 4096
-
-
-class VegetaError(RuntimeError):
-    """vegeta failed, was killed, or wrote nothing readable; the message has its stderr."""
+# A run's per-request timeout: a request of a fixed-rate schedule still unanswered
+# after 3 s (60x the 50 ms wait) is one the server has fallen behind on; waiting longer
+# only lengthens every run past a model's knee
+RUN_TIMEOUT_S = 3.0
+POSTPROCESS_LIMIT_S = 60    # encode and report read the results file, nothing more
 
 
 @dataclass(frozen=True)
@@ -69,7 +68,7 @@ class Record:
 def vegeta_bin() -> str:
     path = tool("vegeta")
     if path is None:
-        raise VegetaError("vegeta is missing: `make loadtools` installs it into bin/ "
+        raise DriverError("vegeta is missing: `make loadtools` installs it into bin/ "
                           "(go install github.com/tsenart/vegeta/v12)")
     return path
 
@@ -86,9 +85,9 @@ def targets_text(url: str, method: str = "GET", body_file: str | None = None,
 def attack_argv(*, targets: str, rate: int, duration_s: float, timeout_s: float, output: str,
                 vegeta: str = "vegeta", cpus: str | None = None) -> list[str]:
     if int(rate) != rate or rate < 1:
-        raise ValueError(f"rate must be a whole number of requests per second >= 1, got {rate!r}")
+        raise DriverError(f"vegeta: rate must be a whole number of requests per second >= 1, got {rate!r}")
     if duration_s <= 0 or timeout_s <= 0:
-        raise ValueError("duration and timeout must be positive")
+        raise DriverError("vegeta: duration and timeout must be positive")
     argv = [vegeta, "attack", f"-targets={targets}", f"-rate={int(rate)}/1s",
             f"-duration={duration_s:g}s", f"-timeout={timeout_s:g}s", "-max-body=0",
             "-http2=false", f"-max-workers={MAX_WORKERS}", f"-output={output}"]
@@ -102,7 +101,7 @@ def parse_csv(text: str) -> list[Record]:
         if not row:
             continue
         if len(row) != 12:
-            raise VegetaError(f"vegeta csv line {line}: {len(row)} fields, expected 12")
+            raise DriverError(f"vegeta csv line {line}: {len(row)} fields, expected 12")
         out.append(Record(timestamp_ns=int(row[0]), code=int(row[1]), latency_ns=int(row[2]),
                           error=row[5], seq=int(row[8])))
     return out
@@ -127,7 +126,7 @@ def summarise(records: Sequence[Record], *, rate: float, duration_s: float,
               generator_cpu_s: float | None = None, generator_cpus: int = 1) -> LoadOutcome:
     """Per-request records -> LoadOutcome, latency from each request's scheduled send time."""
     if not records:
-        raise VegetaError("vegeta recorded no requests")
+        raise DriverError("vegeta recorded no requests")
     records = sorted(records, key=lambda r: r.seq)
     interval_ns = 1e9 / rate
     t0 = records[0].timestamp_ns - records[0].seq * interval_ns
@@ -181,13 +180,7 @@ def run_vegeta(url: str, *, rate: int, duration_s: float, timeout_s: float = DEF
     ``work_dir`` keeps results.gob, results.csv, report.json and stderr (raw/).
     """
     vegeta = vegeta_bin()
-    tmp = None
-    if work_dir is None:
-        tmp = tempfile.TemporaryDirectory(prefix="arena-vegeta-")
-        work_dir = tmp.name
-    wd = Path(work_dir)
-    wd.mkdir(parents=True, exist_ok=True)
-    try:
+    with work_folder(work_dir, "vegeta") as wd:
         body_file = None
         if body is not None:
             body_file = str(wd / "body.bin")
@@ -198,34 +191,36 @@ def run_vegeta(url: str, *, rate: int, duration_s: float, timeout_s: float = DEF
         gob = wd / "results.gob"
         argv = attack_argv(targets=str(targets), rate=rate, duration_s=duration_s,
                            timeout_s=timeout_s, output=str(gob), vegeta=vegeta, cpus=cpus)
-        limit = duration_s + timeout_s + grace_s
-        with open(wd / "attack-stderr.txt", "wb") as err:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                    stderr=err, start_new_session=True)
-            done = wait_bounded([proc], limit)
-        stderr = (wd / "attack-stderr.txt").read_text(errors="replace")
-        if done.killed:
-            raise VegetaError(f"vegeta attack did not finish within {limit:g} s and was killed")
-        if proc.returncode != 0:
-            raise VegetaError(f"vegeta attack exited with {proc.returncode}: {' '.join(argv)}\n{stderr[-2000:]}")
-        encoded = subprocess.run([vegeta, "encode", "-to", "csv", str(gob)], capture_output=True,
-                                 text=True, timeout=60)
-        if encoded.returncode != 0:
-            raise VegetaError(f"vegeta encode failed: {encoded.stderr[-2000:]}")
-        (wd / "results.csv").write_text(encoded.stdout)
-        report = subprocess.run([vegeta, "report", "-type=json", str(gob)], capture_output=True,
-                                text=True, timeout=60)
-        if report.returncode == 0:
-            (wd / "report.json").write_text(report.stdout)
-        outcome = summarise(parse_csv(encoded.stdout), rate=rate, duration_s=duration_s,
-                            generator_cpu_s=done.cpu_s,
-                            generator_cpus=generator_cpus or Placement.parse(cpus).count)
-        try:
-            outcome.extra["vegeta_report"] = json.loads(report.stdout) if report.returncode == 0 else None
-        except ValueError:
-            outcome.extra["vegeta_report"] = None
-        outcome.extra["argv"] = " ".join(argv)
-        return outcome
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
+        done = run_bounded([Command(argv, stdout=wd / "attack-stdout.txt",
+                                    stderr=wd / "attack-stderr.txt")],
+                           tool="vegeta attack", limit_s=duration_s + timeout_s + grace_s)
+        run_bounded([Command([vegeta, "encode", "-to", "csv", str(gob)], stdout=wd / "results.csv",
+                             stderr=wd / "encode-stderr.txt")],
+                    tool="vegeta encode", limit_s=POSTPROCESS_LIMIT_S)
+        outcome = summarise(parse_csv((wd / "results.csv").read_text()), rate=rate,
+                            duration_s=duration_s, generator_cpu_s=done.cpu_s,
+                            generator_cpus=generator_cpus or cpus_of(cpus))
+        outcome.extra["vegeta_report"] = _report(vegeta, gob, wd / "report.json")
+    outcome.extra["argv"] = " ".join(argv)
+    return outcome
+
+
+def _report(vegeta: str, gob: Path, path: Path) -> dict | None:
+    """vegeta's own JSON report, kept for reference (None if it fails: it is not needed)."""
+    try:
+        run_bounded([Command([vegeta, "report", "-type=json", str(gob)], stdout=path,
+                             stderr=path.with_suffix(".stderr.txt"))],
+                    tool="vegeta report", limit_s=POSTPROCESS_LIMIT_S)
+        return json.loads(path.read_text())
+    except (DriverError, ValueError):
+        return None
+
+
+def drive(job: LoadJob) -> LoadOutcome:
+    """``job`` as a vegeta attack at its rate. A request still unanswered after
+    RUN_TIMEOUT_S, or ten times the workload's known wait, counts as a timeout."""
+    if not job.rate:
+        raise DriverError("vegeta needs a rate (--rate)")
+    return run_vegeta(job.url + job.target, rate=max(1, round(job.rate)), duration_s=job.duration_s,
+                      method=job.method, body=job.body, cpus=job.cpus, work_dir=job.work_dir,
+                      timeout_s=max(RUN_TIMEOUT_S, job.wait_s * 10 + 2))

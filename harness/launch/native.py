@@ -1,74 +1,41 @@
-"""Launch a server as a real process in its own process group.
+"""The native launcher: a server as a real process group on this machine.
 
 The server runs in a new session (so its pid is its process group id), optionally
 pinned to CPUs with ``taskset -c LIST`` (taskset execs the command, so the pid stays
 the server's). Its stdout and stderr go through one pipe that a reader thread tees,
-line by line, into a log file; the same thread watches for the READY line.
-
-Readiness is event driven with a bounded timeout, never a fixed sleep:
-
-- ``ReadyLine``: a regex matched against each stdout line; a named group ``url``
-  gives the server's address (pyserver prints ``READY ... address=http://h:p``);
-- ``ReadyHttp``: poll ``GET url+path`` with a short backoff until anything answers
-  (for servers without a READY line, e.g. gunicorn).
+line by line, into a log file, watching for the READY line (harness/launch/ready.py).
 
 If the process exits before it is ready, or the timeout passes, the whole group is
 killed and ``LaunchError`` is raised with the tail of the log. Stopping signals only
 the process group this module started: never pkill, never killall.
+
+``launch(argv, ...)`` starts any command; ``start(spec, ...)`` and
+``start_upstream()`` start catalog servers and the delay service behind /upstream
+(the Launcher interface of harness/launch/__init__.py).
 """
 
 from __future__ import annotations
 
-import http.client
 import os
-import re
 import signal
 import subprocess
 import threading
 import time
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Mapping, Sequence
+from typing import IO, Iterator, Mapping, Sequence
 
-DEFAULT_READY_PATTERN = r"^READY .*address=(?P<url>http://\S+)"
-LOG_TAIL_LINES = 40
+from harness import catalog
+from harness.launch import LaunchError, RunningServer
+from harness.launch.ready import (
+    LOG_TAIL_LINES, NotReady, OutputTee, ReadyHttp, ReadyLine, free_port, log_folder, log_tail,
+    wait_ready)
+from harness.specs import Placement, ServerSpec
 
+__all__ = ["LaunchError", "NativeServer", "ReadyHttp", "ReadyLine", "RunningServer", "launch", "process_tree",
+           "start", "start_upstream", "unavailable"]
 
-@dataclass(frozen=True)
-class ReadyLine:
-    """Ready when a stdout line matches ``pattern`` (``re.search``); group ``url`` is the address."""
-
-    pattern: str = DEFAULT_READY_PATTERN
-
-
-@dataclass(frozen=True)
-class ReadyHttp:
-    """Ready when ``GET url+path`` gets any HTTP response."""
-
-    url: str
-    path: str = "/hello"
-
-
-class LaunchError(RuntimeError):
-    """The server did not become ready. The message says why and ends with the log tail."""
-
-    def __init__(self, message: str, log_path: Path | None = None, log_tail: str = ""):
-        self.log_path = log_path
-        self.log_tail = log_tail
-        text = message
-        if log_path is not None:
-            text += f"\n--- last lines of {log_path} ---\n{log_tail or '(log is empty)'}"
-        super().__init__(text)
-
-
-def _log_tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return ""
-    text = data[-64 * 1024 :].decode("utf-8", "replace")
-    return "\n".join(text.splitlines()[-lines:])
+UPSTREAM_BIN = catalog.BIN / "arena-upstream"
 
 
 # ---------------------------------------------------------------- /proc helpers
@@ -122,53 +89,13 @@ def group_members(pgid: int) -> list[int]:
     )
 
 
-# ---------------------------------------------------------------- output reader
-
-
-class _OutputTee(threading.Thread):
-    """Reads the server's combined stdout/stderr line by line, writes it to the log,
-    and records the first line matching the ready pattern."""
-
-    def __init__(self, stream: IO[bytes], log: IO[bytes], pattern: re.Pattern[str] | None):
-        super().__init__(name="launch-output-tee", daemon=True)
-        self._stream = stream
-        self._log = log
-        self._pattern = pattern
-        self.match: re.Match[str] | None = None
-        self.ready_line: str | None = None
-        self.changed = threading.Event()  # set on a match and at EOF
-        self.eof = False
-
-    def run(self) -> None:
-        try:
-            for raw in iter(self._stream.readline, b""):
-                try:
-                    self._log.write(raw)
-                    self._log.flush()
-                except (OSError, ValueError):
-                    pass
-                if self._pattern is not None and self.match is None:
-                    line = raw.decode("utf-8", "replace").rstrip("\r\n")
-                    m = self._pattern.search(line)
-                    if m is not None:
-                        self.match, self.ready_line = m, line
-                        self.changed.set()
-        except (OSError, ValueError):
-            pass
-        finally:
-            self.eof = True
-            self.changed.set()
-            try:
-                self._stream.close()
-            except OSError:
-                pass
-
-
 # ---------------------------------------------------------------- running server
 
 
 @dataclass(eq=False)
-class RunningServer:
+class NativeServer:
+    """A server process group started by ``launch`` (a RunningServer)."""
+
     url: str
     pid: int
     pgid: int
@@ -176,7 +103,7 @@ class RunningServer:
     ready_line: str | None
     argv: tuple[str, ...] = ()
     _proc: subprocess.Popen | None = field(default=None, repr=False)
-    _tee: _OutputTee | None = field(default=None, repr=False)
+    _tee: OutputTee | None = field(default=None, repr=False)
     _log: IO[bytes] | None = field(default=None, repr=False)
     _stopped: bool = field(default=False, repr=False)
     _returncode: int | None = field(default=None, repr=False)
@@ -236,14 +163,24 @@ class RunningServer:
                     pass
             return self._returncode
 
-    def __enter__(self) -> "RunningServer":
+    def __enter__(self) -> "NativeServer":
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
     def log_tail(self, lines: int = LOG_TAIL_LINES) -> str:
-        return _log_tail(self.log_path, lines)
+        return log_tail(self.log_path, lines)
+
+    # -- what only a container engine knows: nothing, natively
+
+    local = True        # /proc sees every process of the server
+
+    def engine_usage(self) -> None:
+        return None
+
+    def placement(self) -> dict:
+        return {}
 
 
 def _signal_group(pgid: int, sig: int) -> None:
@@ -256,21 +193,12 @@ def _signal_group(pgid: int, sig: int) -> None:
 # ---------------------------------------------------------------- launch
 
 
-def _http_answers(url: str, path: str, timeout: float) -> bool:
-    parts = urllib.parse.urlsplit(url)
-    host = parts.hostname or "127.0.0.1"
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    base = parts.path.rstrip("/")
-    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+def _lines(stream: IO[bytes]) -> Iterator[bytes]:
+    """The pipe's lines until EOF; the pipe is closed afterwards."""
     try:
-        conn.request("GET", base + path, headers={"Connection": "close"})
-        resp = conn.getresponse()
-        resp.read()
-        return True
-    except (OSError, http.client.HTTPException):
-        return False
+        yield from iter(stream.readline, b"")
     finally:
-        conn.close()
+        stream.close()
 
 
 def launch(
@@ -282,7 +210,7 @@ def launch(
     cwd: str | os.PathLike[str] | None = None,
     cpus: str | Sequence[int] | None = None,
     timeout: float = 30.0,
-) -> RunningServer:
+) -> NativeServer:
     """Start ``argv`` in a new session, wait until it is ready, return a RunningServer.
 
     ``env`` replaces the environment (default: this process's); PYTHONUNBUFFERED=1 is
@@ -302,74 +230,70 @@ def launch(
     log_path.parent.mkdir(parents=True, exist_ok=True)
     log = open(log_path, "wb")
     try:
-        proc = subprocess.Popen(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            env=full_env,
-            cwd=cwd,
-            start_new_session=True,
-        )
+        proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, env=full_env, cwd=cwd,
+                                start_new_session=True)
     except OSError as e:
         log.close()
-        raise LaunchError(f"could not start {argv!r}: {e}", log_path, _log_tail(log_path)) from e
+        raise LaunchError(f"could not start {argv!r}: {e}", log_path, log_tail(log_path)) from e
 
-    pattern = re.compile(ready.pattern) if isinstance(ready, ReadyLine) else None
     assert proc.stdout is not None
-    tee = _OutputTee(proc.stdout, log, pattern)
+    tee = OutputTee(_lines(proc.stdout), log, ready.pattern if isinstance(ready, ReadyLine) else None)
     tee.start()
-    server = RunningServer(
-        url=ready.url if isinstance(ready, ReadyHttp) else "",
-        pid=proc.pid,
-        pgid=proc.pid,  # start_new_session: the child is its session and group leader
-        log_path=log_path,
-        ready_line=None,
-        argv=tuple(argv),
-        _proc=proc,
-        _tee=tee,
-        _log=log,
-    )
+    server = NativeServer(url="", pid=proc.pid,
+                           pgid=proc.pid,  # start_new_session: the child leads its session and group
+                           log_path=log_path, ready_line=None, argv=tuple(argv),
+                           _proc=proc, _tee=tee, _log=log)
 
-    def fail(why: str) -> LaunchError:
+    def exited() -> str | None:
+        code = proc.poll()
+        return None if code is None else f"server exited with code {code}"
+
+    try:
+        server.url, server.ready_line = wait_ready(ready, tee, exited=exited, timeout=timeout)
+    except NotReady as why:
         server.stop(timeout=3.0)
-        return LaunchError(f"{why}: {' '.join(argv)}", log_path, _log_tail(log_path))
+        raise LaunchError(f"{why}: {' '.join(argv)}", log_path, log_tail(log_path)) from None
+    except BaseException:
+        server.stop(timeout=3.0)
+        raise
+    return server
 
-    deadline = time.monotonic() + timeout
-    if isinstance(ready, ReadyLine):
-        while True:
-            if tee.match is not None:
-                groups = tee.match.groupdict()
-                server.url = (groups.get("url") or "").rstrip("/")
-                server.ready_line = tee.ready_line
-                return server
-            if proc.poll() is not None:
-                tee.join(timeout=1.0)  # let the last lines reach the log (and maybe the match)
-                if tee.match is not None:
-                    continue
-                raise fail(f"server exited with code {proc.returncode} before its ready line")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise fail(f"no line matching {ready.pattern!r} within {timeout:g} s")
-            if tee.eof:
-                # Output closed without a ready line; wait on the process instead.
-                try:
-                    proc.wait(timeout=min(remaining, 0.05))
-                except subprocess.TimeoutExpired:
-                    pass
-            else:
-                tee.changed.wait(min(remaining, 0.05))
-    else:
-        delay = 0.005
-        while True:
-            if proc.poll() is not None:
-                tee.join(timeout=1.0)
-                raise fail(f"server exited with code {proc.returncode} before answering {ready.url}{ready.path}")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise fail(f"no HTTP answer from {ready.url}{ready.path} within {timeout:g} s")
-            if _http_answers(ready.url, ready.path, timeout=min(1.0, max(remaining, 0.05))):
-                server.url = ready.url.rstrip("/")
-                return server
-            time.sleep(min(delay, max(deadline - time.monotonic(), 0)))
-            delay = min(delay * 2, 0.1)
+
+# ---------------------------------------------------------------- catalog servers
+
+
+def start(spec: ServerSpec, *, host: str = "127.0.0.1", cpus: str | None = None,
+          log_dir: Path | None = None, upstream: str | None = None,
+          timeout: float = 60.0, memory: str | None = None) -> NativeServer:
+    """Start ``spec`` pinned to ``cpus``, sized for that many cores; wait until it serves.
+
+    ``upstream`` (host:port) becomes ARENA_UPSTREAM for the /upstream workload.
+    """
+    if memory:
+        raise LaunchError("a memory limit needs a container: use the docker launcher")
+    cores = Placement.parse(cpus).count
+    port = 0 if spec.ready == "line" else free_port(host)
+    argv, extra_env = catalog.command(spec, host=host, port=port, cores=cores)
+    env = {**os.environ, **extra_env}
+    if upstream:
+        env["ARENA_UPSTREAM"] = upstream
+    ready = ReadyLine() if spec.ready == "line" else ReadyHttp(url=f"http://{host}:{port}",
+                                                               path=spec.health)
+    return launch(argv, ready=ready, log_path=log_folder(log_dir) / f"{spec.name}.log",
+                  env=env, cwd=catalog.ROOT, cpus=cpus, timeout=timeout)
+
+
+def start_upstream(*, host: str = "127.0.0.1", log_dir: Path | None = None,
+                   cpus: str | None = None) -> NativeServer:
+    """The delay service behind /upstream, on a port of its choosing."""
+    if not UPSTREAM_BIN.exists():
+        raise LaunchError(f"{UPSTREAM_BIN} is missing; build it with `make runtimes`")
+    return launch([str(UPSTREAM_BIN), "-addr", f"{host}:0"], ready=ReadyLine(),
+                  log_path=log_folder(log_dir) / "upstream.log", cpus=cpus, cwd=catalog.ROOT)
+
+
+def unavailable() -> None:
+    """Processes can always be started here."""
+    return None
+

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
-from harness import catalog, servers
+from harness import catalog
 from harness.measure import resources
 from harness.specs import RunSpec, ServerSpec
 from workloads import contract
@@ -64,7 +64,8 @@ def calibrate_runtime(spec: ServerSpec, *, target_ms: float, cpus: str | None, r
     until the kernel time is within 10% of the target (at most 4 rounds). The share of
     CPU time the hypervisor stole meanwhile is recorded beside it.
     """
-    with servers.start(spec, cpus=cpus, log_dir=log_dir) as server:
+    from harness.launch import native
+    with native.start(spec, cpus=cpus, log_dir=log_dir) as server:
         t0, steal0 = time.monotonic(), resources.steal_s()
         _fastest_latency(server.url, 0, 5)           # warm the connection path
         base = _fastest_latency(server.url, 0, requests)

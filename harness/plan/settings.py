@@ -19,10 +19,10 @@ from typing import Any, Callable
 
 from harness import specs
 from harness.specs import Placement, PlacementError
-from harness.servers import LAUNCHERS
+from harness.drivers import DRIVERS
+from harness.launch import LAUNCHERS
 from workloads import contract
 
-DRIVERS = ("wrk", "vegeta", "locust")
 CLOSED_LOOP = ("wrk", "locust")             # the tool keeps N connections (users) busy
 CPU_VIEWS = ("same-n", "same-service-time")
 MEMORY = re.compile(r"[1-9][0-9]*[kmg]?")   # docker's --memory sizes: 512m, 2g

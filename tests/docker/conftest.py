@@ -52,11 +52,10 @@ def engine():
         import docker  # noqa: F401
     except ImportError:
         _no_engine("no Docker tests: the docker SDK for Python is missing (pip install -e '.[docker]')")
-    from harness.launch import docker as launcher
-    from harness.launch.native import LaunchError
+    from harness.launch import LaunchError, engine
 
     try:
-        return launcher.client()
+        return engine.client()
     except LaunchError as exc:
         _no_engine(f"no Docker tests: {exc}")
 
@@ -64,9 +63,9 @@ def engine():
 @pytest.fixture(scope="session")
 def images(engine):
     """Every family's image, built once per session (or reused by content hash)."""
-    from harness.launch import docker as launcher
+    from harness.launch import images
 
-    return {name: launcher.image_for(name, engine=engine) for name in launcher.FAMILIES}
+    return {name: images.image_for(name, engine=engine) for name in images.FAMILIES}
 
 
 @pytest.fixture(autouse=True)

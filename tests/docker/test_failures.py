@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from harness.launch import docker as launcher
-from harness.launch.native import LaunchError
+from harness.launch import LaunchError
 
 LABELS = {"org.concurrency-arena.server": "failure-test"}
 

@@ -9,20 +9,21 @@ from pathlib import Path
 import pytest
 
 from harness import catalog
-from harness.launch import docker as launcher
+from harness.launch import engine as engines
+from harness.launch import images
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.timeout(1200)  # a first build on a fresh machine downloads and compiles (uWSGI)
-@pytest.mark.parametrize("family", list(launcher.FAMILIES))
+@pytest.mark.parametrize("family", list(images.FAMILIES))
 def test_image_builds_and_is_reused(engine, family, tmp_path):
-    tag = launcher.image_for(family, engine=engine, log_dir=tmp_path)
+    tag = images.image_for(family, engine=engine, log_dir=tmp_path)
     assert tag.startswith(f"arena/{family}:")
     image = engine.images.get(tag)
     assert image.labels.get("org.concurrency-arena.family") == family
     started = time.monotonic()
-    assert launcher.image_for(family, engine=engine, log_dir=tmp_path) == tag
+    assert images.image_for(family, engine=engine, log_dir=tmp_path) == tag
     assert time.monotonic() - started < 10, "an unchanged context must reuse the image, not rebuild"
 
 
@@ -34,15 +35,15 @@ def test_go_images_are_small_static_binaries(engine, images):
 
 
 def test_context_hash_follows_the_context(tmp_path, monkeypatch):
-    family = launcher.FAMILIES["go"]
-    files = launcher.context_files(family)
+    family = images.FAMILIES["go"]
+    files = images.context_files(family)
     assert "docker/go/Dockerfile" in files
     assert any(f.startswith("servers/go/") and f.endswith(".go") for f in files)
     assert not any(f.endswith("_test.go") for f in files), "tests are not in the image's context"
     assert not any(f.startswith((".venv/", "node_modules/", "bin/")) for f in files)
-    base = launcher.context_hash(family, {})
-    assert launcher.context_hash(family, {"GO_IMAGE": "golang:1.26"}) != base
-    python_files = launcher.context_files(launcher.FAMILIES["python"])
+    base = images.context_hash(family, {})
+    assert images.context_hash(family, {"GO_IMAGE": "golang:1.26"}) != base
+    python_files = images.context_files(images.FAMILIES["python"])
     assert "pyproject.toml" in python_files and "servers/pyserver/__init__.py" in python_files
     assert not any("__pycache__" in f for f in python_files)
 
@@ -52,7 +53,7 @@ def test_container_command_is_the_catalog_argv(name):
     """The container runs exactly the native argv, with the image's paths."""
     spec = catalog.get(name)
     native, native_env = catalog.command(spec, host="127.0.0.1", port=8000, cores=2)
-    inside, inside_env = launcher.container_command(spec, host="127.0.0.1", port=8000, cores=2)
+    inside, inside_env = images.container_command(spec, host="127.0.0.1", port=8000, cores=2)
     mapping = {str(Path(__import__("sys").executable)): "/opt/venv/bin/python",
                str(Path(__import__("sys").executable).parent): "/opt/venv/bin",
                str(catalog.BIN): "/app/bin"}
@@ -67,8 +68,8 @@ def test_container_command_is_the_catalog_argv(name):
 
 def test_compose_file_is_generated_from_the_catalog():
     committed = (ROOT / "docker" / "compose.yaml").read_text()
-    assert committed == launcher.compose_file(2), \
-        "docker/compose.yaml is stale: python -m harness.launch.docker compose > docker/compose.yaml"
+    assert committed == images.compose_file(2), \
+        "docker/compose.yaml is stale: arena docker compose > docker/compose.yaml"
     for name in catalog.load():
         assert f"\n  {name}:\n" in committed
 
@@ -76,11 +77,11 @@ def test_compose_file_is_generated_from_the_catalog():
 def test_remote_engine_addresses(monkeypatch):
     monkeypatch.delenv("ARENA_DOCKER_URL_HOST", raising=False)
     monkeypatch.setenv("DOCKER_HOST", "ssh://bench@bench-host")
-    assert launcher.engine_host() == "bench-host"
-    assert launcher._public_url("http://0.0.0.0:8080") == "http://bench-host:8080"
+    assert engines.engine_host() == "bench-host"
+    assert engines.public_url("http://0.0.0.0:8080") == "http://bench-host:8080"
     monkeypatch.setenv("DOCKER_HOST", "tcp://10.1.2.3:2376")
-    assert launcher.engine_host() == "10.1.2.3"
+    assert engines.engine_host() == "10.1.2.3"
     monkeypatch.setenv("DOCKER_HOST", "unix:///var/run/docker.sock")
-    assert launcher.engine_host() is None
-    assert launcher._public_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
-    assert launcher._public_url("http://0.0.0.0:8080") == "http://127.0.0.1:8080"
+    assert engines.engine_host() is None
+    assert engines.public_url("http://127.0.0.1:8080/") == "http://127.0.0.1:8080"
+    assert engines.public_url("http://0.0.0.0:8080") == "http://127.0.0.1:8080"

@@ -11,6 +11,7 @@ import pytest
 
 from harness import catalog
 from harness.launch import docker as launcher
+from harness.launch import engine as engines
 from harness.verify import verify
 
 SOCKET = "/var/run/docker.sock"
@@ -62,17 +63,17 @@ def test_engine_over_tcp_is_treated_as_remote(engine, images, monkeypatch, tmp_p
     try:
         monkeypatch.setenv("DOCKER_HOST", f"tcp://127.0.0.2:{forwarder.port}")
         monkeypatch.delenv("ARENA_DOCKER_URL_HOST", raising=False)
-        assert launcher.engine_host() == "127.0.0.2"
-        remote = launcher.client()
+        assert engines.engine_host() == "127.0.0.2"
+        remote = engines.client()
         spec = catalog.get("go")
         with launcher.start(spec, host="127.0.0.2", cpus="1", memory="128m", log_dir=tmp_path,
                             engine=remote) as server:
             assert server.url.startswith("http://127.0.0.2:")
-            assert server.pids() == [], "a remote engine's pids are not ours to read"
+            assert server.pids() == [] and not server.local, "a remote engine's pids are not ours to read"
             report = verify("go", server.url, workloads=spec.workloads, with_upstream=False)
             assert report.ok, report.mismatches
-            usage = server.resources()
+            usage = server.engine_usage()
             assert usage["cpu_s"] > 0 and usage["mem_limit_mib"] == 128
-            assert server.parallelism()["reported_gomaxprocs"] == 1
+            assert server.placement()["reported_gomaxprocs"] == 1
     finally:
         forwarder.listener.close()

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 
-from harness import catalog
+from harness import catalog, launch
 from harness.launch import docker as launcher
 
 SERVER_CPUS, LOAD_CPUS, MEMORY = "1", "0", "256m"
@@ -26,20 +26,20 @@ def test_short_run_has_the_placement_asked_for(engine, images, name, parallelism
     from harness.drivers.wrk import run_wrk
 
     spec = catalog.get(name)
-    with launcher.running(spec, cpus=SERVER_CPUS, memory=MEMORY, log_dir=tmp_path,
-                          engine=engine) as server:
+    with launch.running(spec, launcher="docker", cpus=SERVER_CPUS, memory=MEMORY,
+                        log_dir=tmp_path, engine=engine) as server:
         host = server.inspect()["HostConfig"]
         assert host["CpusetCpus"] == SERVER_CPUS
         assert host["Memory"] == 256 * 2**20
         assert host["MemorySwap"] == 256 * 2**20, "no swap beyond the memory limit"
         assert host["NetworkMode"] == "host"
-        before = server.resources()
+        before = server.engine_usage()
         result = run_wrk(server.url + "/hello", connections=16, duration_s=2, cpus=LOAD_CPUS,
                          work_dir=tmp_path / "wrk")
-        after = server.resources()
-        parallelism = server.parallelism()
+        after = server.engine_usage()
+        parallelism = server.placement()
 
-    assert result.requests > 100 and result.errors.total == 0
+    assert result.requests > 100 and result.errors == 0
     assert parallelism["cpuset_cpus"] == SERVER_CPUS
     assert parallelism["memory_limit_mib"] == 256
     assert int(parallelism[parallelism_key]) == 1, parallelism
@@ -53,6 +53,6 @@ def test_python_cpu_count_is_the_hosts_inside_a_cpuset(engine, images, tmp_path)
     import os
     spec = catalog.get("waitress")
     with launcher.start(spec, cpus=SERVER_CPUS, log_dir=tmp_path, engine=engine) as server:
-        parallelism = server.parallelism()
+        parallelism = server.placement()
     assert parallelism["runtime_sched_getaffinity"] == 1
     assert parallelism["runtime_cpu_count"] == os.cpu_count()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness import catalog
+from harness import catalog, launch
 from harness.launch import docker as launcher
 from harness.verify import verify
 
@@ -14,7 +14,8 @@ from harness.verify import verify
 @pytest.mark.parametrize("name", list(catalog.load()))
 def test_container_passes_verify(engine, images, name, tmp_path):
     spec = catalog.get(name)
-    with launcher.running(spec, cpus="1", memory="512m", log_dir=tmp_path, engine=engine) as server:
+    with launch.running(spec, launcher="docker", cpus="1", memory="512m", log_dir=tmp_path,
+                        engine=engine) as server:
         assert server.url.startswith("http://127.0.0.1:")
         report = verify(name, server.url, workloads=spec.workloads)
         assert report.ok, "\n".join(map(str, report.mismatches)) + "\n" + server.log_tail()

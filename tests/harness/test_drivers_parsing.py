@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from harness.drivers import locust, vegeta
+from harness.drivers import DriverError, locust, vegeta
 from harness.drivers.outcome import percentile
 
 
@@ -68,14 +68,14 @@ def test_vegeta_requests_that_never_left_are_timeouts():
 
 
 def test_vegeta_bad_input_and_argv():
-    with pytest.raises(vegeta.VegetaError, match="line 1: 3 fields"):
+    with pytest.raises(DriverError, match="line 1: 3 fields"):
         vegeta.parse_csv("1,2,3\n")
-    with pytest.raises(vegeta.VegetaError):
+    with pytest.raises(DriverError):
         vegeta.summarise([], rate=1, duration_s=1)
     argv = vegeta.attack_argv(targets="t", rate=50, duration_s=2, timeout_s=5, output="o", cpus="0")
     assert argv[:3] == ["taskset", "-c", "0"] and "-rate=50/1s" in argv and "-duration=2s" in argv
     assert f"-max-workers={vegeta.MAX_WORKERS}" in argv
-    with pytest.raises(ValueError):
+    with pytest.raises(DriverError):
         vegeta.attack_argv(targets="t", rate=0, duration_s=2, timeout_s=5, output="o")
     assert vegeta.targets_text("http://h/echo", "POST", "/b", ["A: b"]) == "POST http://h/echo\nA: b\n@/b\n"
 
@@ -99,7 +99,7 @@ def test_locust_stats_and_failures():
                            users=4, workers=0, scenario="endpoint")
     assert out.requests == 99 and out.errors == 2 and out.latency_kind == "locust-buckets"
     assert out.generator_share == pytest.approx(0.1)
-    with pytest.raises(locust.LocustError, match="Aggregated"):
+    with pytest.raises(DriverError, match="Aggregated"):
         locust.parse_stats(STATS.splitlines()[0] + "\n")
 
 
@@ -110,5 +110,5 @@ def test_locust_argv_and_scenarios():
     assert "--headless" in argv and "--master" in argv and argv[argv.index("--expect-workers") + 1] == "2"
     assert "--worker" in locust.worker_argv(locustfile="f.py", master_port=5000)
     assert locust.scenario_path("browse").name == "browse.py"
-    with pytest.raises(locust.LocustError, match="unknown locust scenario 'nope'.*browse"):
+    with pytest.raises(DriverError, match="unknown locust scenario 'nope'.*browse"):
         locust.scenario_path("nope")

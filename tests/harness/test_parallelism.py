@@ -6,7 +6,8 @@ import time
 
 import pytest
 
-from harness import catalog, servers
+from harness import catalog
+from harness.launch import native
 from harness.measure.parallelism import observe, ready_fields
 
 needs_go = pytest.mark.skipif(
@@ -23,7 +24,7 @@ def test_ready_fields():
 
 @needs_go
 def test_go_reports_gomaxprocs_of_its_pinning(tmp_path):
-    with servers.start(catalog.get("go"), cpus="0", log_dir=tmp_path) as server:
+    with native.start(catalog.get("go"), cpus="0", log_dir=tmp_path) as server:
         seen = observe(server.pids(), url=server.url, ready_line=server.ready_line)
     assert seen["processes"] == 1 and seen["cpus_allowed"] == 1
     assert seen["reported_gomaxprocs"] == 1 and seen["reported_runtime"] == "go"
@@ -31,7 +32,7 @@ def test_go_reports_gomaxprocs_of_its_pinning(tmp_path):
 
 def test_python_peer_process_tree_is_counted(tmp_path):
     spec = catalog.get("gunicorn-sync")  # 2*cores+1 workers under a master
-    with servers.start(spec, cpus="0", log_dir=tmp_path) as server:
+    with native.start(spec, cpus="0", log_dir=tmp_path) as server:
         expected = catalog.sizing(spec, 1).workers + 1
         for _ in range(200):  # workers boot after the first one answers; bounded wait
             seen = observe(server.pids(), url=server.url, ready_line=server.ready_line)

@@ -7,7 +7,8 @@ import sys
 
 import pytest
 
-from harness import catalog, servers
+from harness import catalog
+from harness.launch import native
 from harness.verify import verify
 
 SPECS = catalog.load()
@@ -15,14 +16,14 @@ SPECS = catalog.load()
 
 @pytest.fixture(scope="module")
 def upstream(tmp_path_factory):
-    with servers.start_upstream(log_dir=tmp_path_factory.mktemp("upstream")) as up:
+    with native.start_upstream(log_dir=tmp_path_factory.mktemp("upstream")) as up:
         yield up.url.split("://", 1)[1]
 
 
 @pytest.mark.parametrize("name", list(SPECS))
 def test_catalog_server_serves_the_contract(name, upstream, tmp_path):
     spec = SPECS[name]
-    with servers.start(spec, log_dir=tmp_path, upstream=upstream) as server:
+    with native.start(spec, log_dir=tmp_path, upstream=upstream) as server:
         report = verify(name, server.url, workloads=spec.workloads)
     assert report.ok, "\n".join(map(str, report.mismatches))
     assert report.checked >= 15
