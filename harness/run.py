@@ -184,10 +184,9 @@ def run_point(point: RunSpec, *, raw_dir: Path, spec: ServerSpec | None = None,
                 seen.update(server.parallelism())     # the engine's placement, the runtime's view
                 engine_before = server.resources()
             load_set = point.load_placement.cpus
-            server_set = point.server_placement.cpus
-            # the generator's cores are watched only when the server is not on them too
-            sampler = resources.Sampler(server.pids, watch_cpus=load_set if not load_set & server_set
-                                        else frozenset()).start()
+            # the generator's cores are watched, shared with the server or not (row.judge
+            # takes the server's CPU on shared cores out of their busy time)
+            sampler = resources.Sampler(server.pids, watch_cpus=load_set).start()
             try:
                 outcome = _drive(server.url, wl, point, duration_s=point.load.duration_s,
                                  work_dir=raw_dir)
