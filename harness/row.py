@@ -45,7 +45,7 @@ class Judgement:
 
 def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, status: str,
           outcome: LoadOutcome | None, usage: resources.Usage | None, seen: dict | None,
-          think_s: float | None = None, helper_cpu_s: float = 0.0) -> Judgement:
+          think_s: float | None = None) -> Judgement:
     """The theoretical limit of the run, the efficiency against it and the verdict.
 
     A run that did not measure (status other than "ok") has none of them.
@@ -53,7 +53,7 @@ def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, 
     if outcome is None or status != "ok":
         return Judgement()
     gen_share = outcome.generator_share
-    foreign = usage.foreign_share(outcome.generator_cpu_s or 0.0, helper_cpu_s) if usage else None
+    foreign = usage.foreign_share(outcome.generator_cpu_s or 0.0) if usage else None
     load_set, server_set = run.load_placement.cpus, run.server_placement.cpus
     gen_cores = limits.generator_cores_on(outcome.generator_cpu_s, outcome.duration_s,
                                           load_set, server_set)
@@ -117,15 +117,15 @@ def _outcome_columns(o: LoadOutcome | None, status: str) -> dict:
 def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str, sha: str,
           status: str, failure: str = "", outcome: LoadOutcome | None = None,
           usage: resources.Usage | None = None, seen: dict | None = None,
-          remote: dict | None = None, helper_cpu_s: float = 0.0) -> Measured:
+          remote: dict | None = None) -> Measured:
     """The row of a run. ``remote``: the engine's CPU seconds and memory peak of a
-    server on another machine, which /proc here cannot see. ``helper_cpu_s``: CPU
-    seconds of the harness's own helper during the run (the /upstream delay service),
-    neither the server's nor foreign."""
+    server on another machine, which /proc here cannot see. The harness's own helper
+    (the /upstream delay service) has its CPU in ``usage.helper_cpu_s``: neither the
+    server's nor foreign."""
     sized = catalog.sizing(server, run.server_placement.count)
     wl, think_s = _as_measured(run, wl)
     verdict = judge(run, server, wl, sized, status=status, outcome=outcome, usage=usage, seen=seen,
-                    think_s=think_s, helper_cpu_s=helper_cpu_s)
+                    think_s=think_s)
     server_cpu_s = remote["cpu_s"] if remote else usage.server_cpu_s if usage else 0.0
     rss = remote["mem_peak_mib"] if remote else usage.server_rss_peak_mib if usage else 0.0
     open_loop = run.load.driver == "vegeta"
@@ -141,7 +141,8 @@ def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str
         duration_s=run.load.duration_s, server_cpus=run.server_cpus or "",
         load_cpus=run.load_cpus or "", status=status, failure=failure[:FAILURE_CHARS],
         **_outcome_columns(outcome, status),
-        server_cpu_s=server_cpu_s, server_rss_peak_mib=rss, helper_cpu_s=helper_cpu_s,
+        server_cpu_s=server_cpu_s, server_rss_peak_mib=rss,
+        helper_cpu_s=usage.helper_cpu_s if usage else 0.0,
         generator_cpu_share=verdict.generator_share if verdict.generator_share is not None else 0.0,
         foreign_cpu_share=verdict.foreign_share if verdict.foreign_share is not None else 0.0,
         cpu_us_per_request=cost_us_per_request(server_cpu_s, outcome.requests)

@@ -120,6 +120,7 @@ class Usage:
     samples: int
     watched_busy_s: float = 0.0     # busy time of the watched CPUs (the generator's)
     watched_ncpu: int = 0
+    helper_cpu_s: float = 0.0       # the harness's own helper (the /upstream service)
 
     @property
     def watched_busy_share(self) -> float | None:
@@ -139,34 +140,69 @@ class Usage:
     def server_rss_peak_mib(self) -> float:
         return self.server_rss_peak_bytes / (1024 * 1024)
 
-    def foreign_cpu_s(self, generator_cpu_s: float, helper_cpu_s: float = 0.0) -> float:
+    def foreign_cpu_s(self, generator_cpu_s: float) -> float:
         """Busy CPU time that was neither server, generator, the harness's helper (the
         /upstream service) nor this harness (>= 0)."""
-        return max(0.0, self.machine_busy_s - self.server_cpu_s - generator_cpu_s - helper_cpu_s
+        return max(0.0, self.machine_busy_s - self.server_cpu_s - generator_cpu_s - self.helper_cpu_s
                    - self.harness_cpu_s)
 
-    def foreign_share(self, generator_cpu_s: float, helper_cpu_s: float = 0.0) -> float | None:
+    def foreign_share(self, generator_cpu_s: float) -> float | None:
         """Foreign CPU as a share of the whole machine over the run (0.1 = a tenth of all cores)."""
         if self.wall_s <= 0:
             return None
-        return self.foreign_cpu_s(generator_cpu_s, helper_cpu_s) / (self.ncpu * self.wall_s)
+        return self.foreign_cpu_s(generator_cpu_s) / (self.ncpu * self.wall_s)
+
+
+class _TreeCPU:
+    """CPU seconds of a set of processes since the first sample (0 for those born later)."""
+
+    def __init__(self, pids: Callable[[], Sequence[int]]):
+        self.pids = pids
+        self.base: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+
+    def sample(self, first: bool) -> tuple[int, int]:
+        """Read every live process once; (processes seen, their summed RSS in bytes)."""
+        try:
+            pids = list(self.pids())
+        except Exception:  # the tree vanished mid-scan: keep what we have
+            pids = []
+        seen = rss = 0
+        for pid in pids:
+            st = proc_stat(pid)
+            if st is None:
+                continue
+            cpu, resident = st
+            seen += 1
+            rss += resident
+            if first:
+                self.base[pid] = cpu
+            elif pid not in self.base:
+                self.base[pid] = 0.0   # born during the run: all its CPU is in the run
+            self.last[pid] = cpu
+        return seen, rss
+
+    def cpu_s(self) -> float:
+        return sum(max(0.0, self.last[p] - self.base.get(p, 0.0)) for p in self.last)
 
 
 class Sampler:
     """Sample a process tree's CPU and RSS from /proc in a background thread.
 
-    ``pids`` returns the tree's live pids (``RunningServer.pids``). Use as a context
-    manager or call ``start()`` / ``stop()``; ``stop()`` returns the :class:`Usage`.
+    ``pids`` returns the tree's live pids (``RunningServer.pids``); ``helper_pids``
+    those of the harness's own helper (the /upstream service), whose CPU is kept apart
+    (``Usage.helper_cpu_s``). Use as a context manager or call ``start()`` / ``stop()``;
+    ``stop()`` returns the :class:`Usage`.
     """
 
     def __init__(self, pids: Callable[[], Sequence[int]], *, interval: float = 0.2,
-                 watch_cpus: frozenset[int] = frozenset()):
-        self._pids = pids
+                 watch_cpus: frozenset[int] = frozenset(),
+                 helper_pids: Callable[[], Sequence[int]] = lambda: ()):
+        self._server = _TreeCPU(pids)
+        self._helper = _TreeCPU(helper_pids)
         self._watch = frozenset(watch_cpus)
         self._watch0 = 0.0
         self._interval = interval
-        self._base: dict[int, float] = {}
-        self._last: dict[int, float] = {}
         self._rss_peak = 0
         self._procs_peak = 0
         self._samples = 0
@@ -177,25 +213,9 @@ class Sampler:
         self.usage: Usage | None = None
 
     def _sample(self, first: bool = False) -> None:
-        try:
-            pids = list(self._pids())
-        except Exception:  # the tree vanished mid-scan: keep what we have
-            pids = []
-        rss = 0
-        seen = 0
         with self._lock:
-            for pid in pids:
-                st = proc_stat(pid)
-                if st is None:
-                    continue
-                cpu, resident = st
-                seen += 1
-                rss += resident
-                if first:
-                    self._base[pid] = cpu
-                elif pid not in self._base:
-                    self._base[pid] = 0.0   # born during the run: all its CPU is in the run
-                self._last[pid] = cpu
+            seen, rss = self._server.sample(first)
+            self._helper.sample(first)
             self._rss_peak = max(self._rss_peak, rss)
             self._procs_peak = max(self._procs_peak, seen)
             self._samples += 1
@@ -226,12 +246,12 @@ class Sampler:
         harness = self_cpu_s() - self._self0
         watched = (cpus_busy_s(self._watch) - self._watch0) if self._watch else 0.0
         with self._lock:
-            cpu = sum(max(0.0, self._last[p] - self._base.get(p, 0.0)) for p in self._last)
-            self.usage = Usage(wall_s=wall, server_cpu_s=cpu, server_rss_peak_bytes=self._rss_peak,
+            self.usage = Usage(wall_s=wall, server_cpu_s=self._server.cpu_s(),
+                               server_rss_peak_bytes=self._rss_peak,
                                server_processes_peak=self._procs_peak, machine_busy_s=busy,
                                harness_cpu_s=harness, ncpu=os.cpu_count() or 1,
                                samples=self._samples, watched_busy_s=watched,
-                               watched_ncpu=len(self._watch))
+                               watched_ncpu=len(self._watch), helper_cpu_s=self._helper.cpu_s())
         return self.usage
 
     def __enter__(self) -> "Sampler":

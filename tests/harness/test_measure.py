@@ -191,3 +191,27 @@ def test_server_cpu_is_measured_finer_than_a_clock_tick(ms):
 
 def test_cost_floor_is_well_above_the_resolution():
     assert resources.COST_MIN_CPU_S >= 100 * resources.CPU_RESOLUTION_S
+
+
+@pytest.mark.timeout(60)
+def test_the_helpers_cpu_is_kept_apart_from_the_servers():
+    """The /upstream service's CPU was counted as foreign; the sampler reads it on its own."""
+    procs = [subprocess.Popen([sys.executable, "-c", SMALL_BURNER, str(ms)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, start_new_session=True) for ms in (17.0, 5.0)]
+    server, helper = procs
+    try:
+        time.sleep(0.5)
+        with resources.Sampler(lambda: [server.pid], helper_pids=lambda: [helper.pid],
+                               interval=0.05) as sampler:
+            for p in procs:
+                p.stdin.write(b"go\n")
+                p.stdin.flush()
+            burnt = [float(p.stdout.readline()) for p in procs]
+        usage = sampler.usage
+    finally:
+        for p in procs:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    assert usage.server_cpu_s == pytest.approx(burnt[0], abs=0.002)
+    assert usage.helper_cpu_s == pytest.approx(burnt[1], abs=0.002)
+    assert usage.foreign_cpu_s(0.0) <= usage.machine_busy_s - burnt[0] - burnt[1] + 0.005

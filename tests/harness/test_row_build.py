@@ -85,7 +85,8 @@ def test_the_helpers_cpu_is_recorded_and_not_foreign():
     busy = usage(machine_busy_s=6.0 + 2.0 + 1.5)
     without = build(point(), outcome=outcome(), usage=busy, seen=GRANIAN_SEEN).result
     assert without.foreign_cpu_share == pytest.approx(1.5 / 20)
-    r = build(point(), outcome=outcome(), usage=busy, seen=GRANIAN_SEEN, helper_cpu_s=1.5).result
+    helped = dataclasses.replace(busy, helper_cpu_s=1.5)
+    r = build(point(), outcome=outcome(), usage=helped, seen=GRANIAN_SEEN).result
     assert r.helper_cpu_s == 1.5 and r.foreign_cpu_share == pytest.approx(0.0)
 
 

@@ -99,3 +99,6 @@ def test_slots_come_from_the_threads_the_server_ran_not_its_catalog_entry(tmp_pa
     assert r.limit_kind == "littles-law"
     assert r.limit_rps == pytest.approx(8 / 0.02)
     assert r.rps <= r.limit_rps
+    # the figures the methodology promises are in the row (wrk gives both)
+    assert 0.9 <= r.served_share <= 1.0
+    assert r.latency_p99_corrected_ms >= r.latency_p99_ms
