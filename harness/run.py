@@ -186,7 +186,8 @@ def run_point(point: RunSpec, *, raw_dir: Path, spec: ServerSpec | None = None,
             load_set = point.load_placement.cpus
             # the generator's cores are watched, shared with the server or not (row.judge
             # takes the server's CPU on shared cores out of their busy time)
-            sampler = resources.Sampler(server.pids, watch_cpus=load_set).start()
+            sampler = resources.Sampler(server.pids, watch_cpus=load_set,
+                                        helper_pids=upstream.pids if upstream else lambda: ()).start()
             try:
                 outcome = _drive(server.url, wl, point, duration_s=point.load.duration_s,
                                  work_dir=raw_dir)
