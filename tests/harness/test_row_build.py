@@ -101,13 +101,19 @@ def test_cost_only_above_the_cpu_floor(server_cpu_s, cost):
     assert r.cpu_us_per_request == (pytest.approx(cost) if cost else None)
 
 
-def test_generator_on_the_servers_cores_is_taken_out_of_the_cpu_limit():
-    """Go on cores 0-1 with wrk on the same cores using 6 CPU-s in 10 s: 1.4 cores left."""
+def go_on_shared_cores(*, rps: float, generator_cpu_s: float, server_cpu_s: float,
+                       busy_s: float):
+    """A 10 s Go /cpu row (5 ms of CPU per request) with server and wrk both on cores 0-1."""
     run = point("go", "cpu", server_cpus="0-1", load_cpus="0-1", cpu_service_s=0.005,
                 load=LoadSpec(driver="wrk", connections=64, duration_s=10.0))
-    o = outcome(rps=270.0, requests=2700, generator_cpu_s=6.0, generator_cpus=2)
-    r = build(run, outcome=o, usage=usage(server_cpu_s=12.0, machine_busy_s=18.0,
-                                          watched_busy_s=19.0, watched_ncpu=2), seen={}).result
+    o = outcome(rps=rps, requests=int(rps * 10), generator_cpu_s=generator_cpu_s, generator_cpus=2)
+    return build(run, outcome=o, seen={}, usage=usage(server_cpu_s=server_cpu_s, machine_busy_s=busy_s,
+                                                      watched_busy_s=busy_s, watched_ncpu=2)).result
+
+
+def test_generator_on_the_servers_cores_is_taken_out_of_the_cpu_limit():
+    """wrk on the server's cores used 6 CPU-s in 10 s: 2 - 0.6 = 1.4 cores left for Go."""
+    r = go_on_shared_cores(rps=270.0, generator_cpu_s=6.0, server_cpu_s=12.0, busy_s=19.0)
     assert r.limit_kind == "cpu"
     assert r.limit_rps == pytest.approx(1.4 / 0.005)
     # the cores were full, but the server's 12 CPU-s on them are no sign of a starved
@@ -116,11 +122,7 @@ def test_generator_on_the_servers_cores_is_taken_out_of_the_cpu_limit():
 
 
 def test_a_neighbour_filling_shared_cores_still_flags_the_generator():
-    run = point("go", "cpu", server_cpus="0-1", load_cpus="0-1", cpu_service_s=0.005,
-                load=LoadSpec(driver="wrk", connections=64, duration_s=10.0))
-    o = outcome(rps=100.0, requests=1000, generator_cpu_s=0.5, generator_cpus=2)
-    r = build(run, outcome=o, usage=usage(server_cpu_s=1.0, machine_busy_s=20.0,
-                                          watched_busy_s=20.0, watched_ncpu=2), seen={}).result
+    r = go_on_shared_cores(rps=100.0, generator_cpu_s=0.5, server_cpu_s=1.0, busy_s=20.0)
     assert r.bottleneck == "generator"
 
 
