@@ -5,19 +5,27 @@ and the utilisation law, U = X S (https://www.informit.com/articles/article.aspx
 
 - **Little's law** (I/O waits): throughput <= in-flight capacity / latency, where the
   in-flight capacity is the smaller of the client's connections and the server's
-  concurrency slots (workers x threads for threads and processes; unbounded for
-  greenlets, goroutines and event loops) and the latency is the least a request can
-  take (the workload's known wait plus its known CPU time).
+  concurrency slots (unbounded for greenlets, goroutines and event loops; for threads
+  and processes, what the running server showed: see :func:`observed_slots`) and the
+  latency is the least a request can take (the workload's known wait plus its known
+  CPU time). Slots that cannot be read back are unknown, and so is this ceiling.
+- **The interactive response-time law** (closed loop with think time, locust):
+  throughput <= N / (Z + R) for N users thinking Z seconds between requests that take
+  at least R (Denning & Buzen, "The Operational Analysis of Queueing Network Models",
+  ACM Computing Surveys 10(3), 1978, https://doi.org/10.1145/356733.356735).
 - **CPU (utilisation law)**: throughput <= usable cores / CPU service time. Usable
   cores are the cores the server was given, capped by how many can run the app's code
   at once: one per process for Python (the GIL) and Node (one event loop per
-  process), every core for Go.
+  process), every core for Go; minus the cores' worth the load generator used on
+  them when it shared the server's cores.
 - **The generator's own ceiling**: a run that used share ``s`` of its cores to send
   ``X`` req/s could at most send about ``X / s`` (CPU cost per request assumed flat).
 - **The offered rate** of an open-loop run: a server cannot answer more than is sent.
 
 The limit of a point is the smallest ceiling that applies; ``kind`` names it (on a tie,
-the first of cpu, littles-law, offered-rate, generator).
+the first of cpu, littles-law, interactive, offered-rate, generator). ``kind`` is
+"unknown-slots" (and ``rps`` None) when Little's law would apply but the server's
+slots could not be read back.
 """
 from __future__ import annotations
 
@@ -47,7 +55,8 @@ class Limit:
     """The smallest applicable ceiling in req/s (None: none is known) and which one it is."""
 
     rps: float | None
-    kind: str               # "littles-law" | "cpu" | "generator" | "offered-rate" | ""
+    kind: str               # "littles-law" | "cpu" | "interactive" | "generator" | "offered-rate"
+                            # | "unknown-slots" | ""
     detail: str = ""
 
 
@@ -67,6 +76,51 @@ def cpu_parallelism(runtime: str, workers: int, cores: int) -> int:
     if runtime in ONE_CORE_PER_PROCESS:
         return max(1, min(workers, cores))
     return cores
+
+
+@dataclass(frozen=True)
+class Slots:
+    """A server's in-flight capacity as it ran (None: unknown) and where the figure came from."""
+
+    count: float | None
+    source: str
+
+
+def _int(value: object) -> int | None:
+    try:
+        n = int(str(value))
+    except ValueError:
+        return None
+    return n if n >= 1 else None
+
+
+def observed_slots(model: str, workers: int, threads: int, seen: dict | None) -> Slots:
+    """The concurrency slots of a running server, from what it showed (``seen``: the
+    row's parallelism, harness/measure/parallelism.observe), never from the catalog alone.
+
+    In order: unbounded models need none; the server's own account (its READY line
+    or /_arena/info: ``reported_workers`` x ``reported_threads``); the catalog's
+    ``workers x threads`` where /proc confirms it, i.e. the tree has at least that
+    many OS threads and at most one more per process (a master, an accept loop or a
+    worker's main thread that serves nothing); else every OS thread of the tree (a
+    blocking request holds a thread, so no more can be in flight: an upper bound,
+    as for granian, whose catalog says 1 thread but which runs its own blocking
+    pool). Nothing read back: unknown.
+    """
+    if model in UNBOUNDED_MODELS:
+        return Slots(math.inf, "unbounded")
+    seen = seen or {}
+    rw, rt = _int(seen.get("reported_workers")), _int(seen.get("reported_threads"))
+    if rw and rt:
+        return Slots(float(rw * rt), f"{rw} x {rt} reported by the server")
+    os_threads, processes = _int(seen.get("os_threads")), _int(seen.get("processes"))
+    if not os_threads or not processes:
+        return Slots(None, "no thread count read back")
+    catalog_slots = concurrency_slots(model, workers, threads)
+    if catalog_slots <= os_threads <= catalog_slots + processes:
+        return Slots(catalog_slots, f"{workers} x {threads}, {os_threads} threads in /proc")
+    return Slots(float(os_threads), f"{os_threads} threads in {processes} process(es) in /proc "
+                                    f"(catalog: {workers} x {threads})")
 
 
 def littles_law(in_flight: float, latency_s: float) -> float | None:
@@ -90,38 +144,80 @@ def generator_ceiling(achieved_rps: float, generator_share: float | None) -> flo
     return achieved_rps / min(generator_share, 1.0)
 
 
+def interactive_law(users: int, think_s: float, response_s: float) -> float | None:
+    """N / (Z + R): the most a closed loop of N users thinking Z seconds can send."""
+    if users < 1 or think_s + response_s <= 0:
+        return None
+    return users / (think_s + response_s)
+
+
 def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
-          connections: int | None = None, rate: float | None = None,
-          wait_s: float = 0.0, cpu_service_s: float = 0.0,
-          generator_rps: float | None = None) -> Limit:
+          seen: dict | None, connections: int | None = None, rate: float | None = None,
+          wait_s: float = 0.0, cpu_service_s: float = 0.0, think_s: float | None = None,
+          generator_cores: float = 0.0, generator_rps: float | None = None) -> Limit:
     """The smallest ceiling that applies to one point.
 
-    ``wait_s`` is the workload's known wait per request (``/io?ms=50`` -> 0.05),
-    ``cpu_service_s`` its known CPU time per request (calibrated kernel time), both 0
-    when unknown (``/hello``). ``connections`` is the closed loop's client count,
-    ``rate`` the open loop's offered req/s, ``generator_rps`` the generator's ceiling.
+    ``seen`` is the parallelism read back from the running server (its slots come
+    from it). ``wait_s`` is the workload's known wait per request (``/io?ms=50`` ->
+    0.05), ``cpu_service_s`` its known CPU time per request (calibrated kernel time),
+    both 0 when unknown (``/hello``). ``connections`` is the closed loop's client
+    count, ``rate`` the open loop's offered req/s. ``think_s`` (users' think time,
+    locust) makes the interactive law the closed loop's ceiling in place of the
+    generator's (``generator_rps``). ``generator_cores`` is the cores' worth of CPU
+    the generator used on the server's cores (:func:`generator_cores_on`).
     """
     candidates: list[Limit] = []
-    slots = concurrency_slots(model, workers, threads)
-    in_flight = min(slots, connections) if connections else slots
+    slots = observed_slots(model, workers, threads, seen)
     latency = wait_s + cpu_service_s
-    usable = cpu_parallelism(runtime, workers, cores)
-    cpu = cpu_ceiling(usable, cpu_service_s)
+    cpu = _cpu_candidate(runtime, workers, cores, cpu_service_s, generator_cores)
     if cpu is not None:
-        candidates.append(Limit(cpu, "cpu", f"{usable} core(s) / {cpu_service_s * 1e3:g} ms of CPU"))
-    little = littles_law(in_flight, latency)
-    if little is not None:
-        who = "connections" if connections is not None and connections <= slots else "slots"
-        candidates.append(Limit(little, "littles-law",
-                                f"{in_flight:g} in flight ({who}) / {latency * 1e3:g} ms"))
+        candidates.append(cpu)
+    if slots.count is None and latency > 0:
+        return Limit(None, "unknown-slots", f"Little's law needs the slots: {slots.source}")
+    if slots.count is not None:
+        in_flight = min(slots.count, connections) if connections else slots.count
+        little = littles_law(in_flight, latency)
+        if little is not None:
+            who = "connections" if connections is not None and connections <= slots.count \
+                else f"slots: {slots.source}"
+            candidates.append(Limit(little, "littles-law",
+                                    f"{in_flight:g} in flight ({who}) / {latency * 1e3:g} ms"))
+    if think_s is not None and connections:
+        users = interactive_law(connections, think_s, latency)
+        if users is not None:
+            candidates.append(Limit(users, "interactive", f"{connections} users / ({think_s * 1e3:g} ms "
+                                                          f"think + {latency * 1e3:g} ms response)"))
     if rate is not None and rate > 0:
         candidates.append(Limit(float(rate), "offered-rate", f"{rate:g} req/s offered"))
-    if generator_rps is not None and generator_rps > 0:
+    if think_s is None and generator_rps is not None and generator_rps > 0:
         candidates.append(Limit(generator_rps, "generator",
                                 f"generator ceiling {generator_rps:.0f} req/s"))
     if not candidates:
         return Limit(None, "", "no known service time")
     return min(candidates, key=lambda c: c.rps)
+
+
+def _cpu_candidate(runtime: str, workers: int, cores: int, service_s: float,
+                   generator_cores: float) -> Limit | None:
+    usable = cpu_parallelism(runtime, workers, cores)
+    detail = f"{usable} core(s)"
+    if generator_cores > 0:
+        usable = min(usable, max(cores - generator_cores, 0.0))
+        detail = f"{usable:.2f} core(s) ({cores} less {generator_cores:.2f} the generator used on them)"
+    ceiling = cpu_ceiling(usable, service_s)
+    if ceiling is None:
+        return None
+    return Limit(ceiling, "cpu", f"{detail} / {service_s * 1e3:g} ms of CPU")
+
+
+def generator_cores_on(generator_cpu_s: float | None, duration_s: float, load_cpus: frozenset[int],
+                       server_cpus: frozenset[int]) -> float:
+    """Cores' worth of CPU the generator took from the server's cores: its CPU seconds per
+    second, the part of it on the cores both share (spread evenly over its own cores)."""
+    shared = load_cpus & server_cpus
+    if not shared or not generator_cpu_s or duration_s <= 0 or not load_cpus:
+        return 0.0
+    return generator_cpu_s / duration_s * len(shared) / len(load_cpus)
 
 
 def efficiency(achieved_rps: float, limit_rps: float | None) -> float | None:

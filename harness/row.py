@@ -4,15 +4,16 @@
                          outcome=outcome, usage=usage, seen=parallelism)
 
 Every row of results/<campaign>/runs.csv comes from ``build``: a measured run, a
-failed one (no outcome: zeros and empty cells) and a run the sweep could not plan
-(a rate fraction without a saturation to take it of).
+failed one (counts and the failure, no figures: a run that did not measure a working
+server has no rate, latency, cost, limit or verdict, whatever its driver returned)
+and a run the sweep could not plan (a rate fraction without a saturation to take it of).
 """
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from harness import catalog, limits
+from harness import catalog, limits, scenarios
 from harness.drivers.outcome import LoadOutcome
 from harness.measure import resources
 from harness.specs import SCHEMA_VERSION, RunResult, RunSpec, ServerSpec, Sizing, WorkloadSpec
@@ -43,22 +44,32 @@ class Judgement:
 
 
 def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, status: str,
-          outcome: LoadOutcome | None, usage: resources.Usage | None) -> Judgement:
-    """The theoretical limit of the run, the efficiency against it and the verdict."""
-    if outcome is None:
+          outcome: LoadOutcome | None, usage: resources.Usage | None, seen: dict | None,
+          think_s: float | None = None) -> Judgement:
+    """The theoretical limit of the run, the efficiency against it and the verdict.
+
+    A run that did not measure (status other than "ok") has none of them.
+    """
+    if outcome is None or status != "ok":
         return Judgement()
     gen_share = outcome.generator_share
     foreign = usage.foreign_share(outcome.generator_cpu_s or 0.0) if usage else None
+    load_set, server_set = run.load_placement.cpus, run.server_placement.cpus
+    gen_cores = limits.generator_cores_on(outcome.generator_cpu_s, outcome.duration_s,
+                                          load_set, server_set)
     lim = limits.limit(model=server.model, runtime=server.runtime, workers=sized.workers,
-                       threads=sized.threads, cores=sized.cores,
+                       threads=sized.threads, cores=sized.cores, seen=seen,
                        connections=run.load.connections if outcome.loop == "closed" else None,
                        rate=run.load.rate if outcome.loop == "open" else None,
-                       wait_s=wl.wait_s, cpu_service_s=wl.cpu_service_s or 0.0,
+                       wait_s=wl.wait_s, cpu_service_s=wl.cpu_service_s or 0.0, think_s=think_s,
+                       generator_cores=gen_cores,
                        generator_rps=limits.generator_ceiling(outcome.rps, gen_share))
     eff = limits.efficiency(outcome.rps, lim.rps)
-    # the generator could not send more if it used > 90% of its cores, or if its
-    # (server-free) cores had no idle time left because a neighbour took them
-    starved = usage.watched_busy_share if usage else None
+    # the generator could not send more if it used > 90% of its cores, or if its cores
+    # had no idle time left for it because a neighbour took them (the server's own CPU on
+    # cores it shares with the generator is the contention the limit already takes in)
+    starved = usage.watched_busy_share_without(_server_cpu_on(usage, load_set, server_set)) \
+        if usage else None
     busiest = max((s for s in (gen_share, starved) if s is not None), default=None)
     verdict = limits.verdict(status=status,
                              error_share=limits.error_share(outcome.errors, outcome.requests),
@@ -66,19 +77,41 @@ def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, 
     return Judgement(lim, eff, verdict, gen_share, foreign)
 
 
-def _outcome_columns(o: LoadOutcome | None) -> dict:
-    """The driver's columns of the row; zeros and empty cells when nothing was measured."""
+def _server_cpu_on(usage: resources.Usage, load_set: frozenset[int], server_set: frozenset[int]) -> float:
+    """The server's CPU seconds on the generator's cores (spread evenly over its own cores)."""
+    shared = load_set & server_set
+    return usage.server_cpu_s * len(shared) / len(server_set) if shared and server_set else 0.0
+
+
+def cost_us_per_request(server_cpu_s: float, requests: int) -> float | None:
+    """Server CPU per answered request in µs, only where the run used enough CPU to say
+    (resources.COST_MIN_CPU_S); else None."""
+    if requests <= 0 or server_cpu_s < resources.COST_MIN_CPU_S:
+        return None
+    return server_cpu_s / requests * 1e6
+
+
+def _outcome_columns(o: LoadOutcome | None, status: str) -> dict:
+    """The driver's columns of the row. Counts always; figures only for a run that
+    measured (status "ok"): a failed run's rates and latencies describe no server."""
+    counts = dict(requests=0, errors_connect=0, errors_read=0, errors_write=0, errors_timeout=0,
+                  errors_status=0, generator_cpu_s=0.0)
+    figures = dict(rps=None, latency_p50_ms=None, latency_p90_ms=None, latency_p99_ms=None,
+                   latency_p999_ms=None, latency_max_ms=None, latency_kind="", served_share=None,
+                   latency_p99_corrected_ms=None)
     if o is None:
-        return dict(requests=0, errors_connect=0, errors_read=0, errors_write=0, errors_timeout=0,
-                    errors_status=0, rps=0.0, latency_p50_ms=None, latency_p90_ms=None,
-                    latency_p99_ms=None, latency_p999_ms=None, latency_max_ms=None, latency_kind="",
-                    generator_cpu_s=0.0)
-    return dict(requests=o.requests, errors_connect=o.errors_connect, errors_read=o.errors_read,
-                errors_write=o.errors_write, errors_timeout=o.errors_timeout,
-                errors_status=o.errors_status, rps=o.rps, latency_p50_ms=o.latency_p50_ms,
-                latency_p90_ms=o.latency_p90_ms, latency_p99_ms=o.latency_p99_ms,
-                latency_p999_ms=o.latency_p999_ms, latency_max_ms=o.latency_max_ms,
-                latency_kind=o.latency_kind, generator_cpu_s=o.generator_cpu_s or 0.0)
+        return {**counts, **figures}
+    counts = dict(requests=o.requests, errors_connect=o.errors_connect, errors_read=o.errors_read,
+                  errors_write=o.errors_write, errors_timeout=o.errors_timeout,
+                  errors_status=o.errors_status, generator_cpu_s=o.generator_cpu_s or 0.0)
+    if status != "ok":
+        return {**counts, **figures}
+    return {**counts, **dict(
+        rps=o.rps, latency_p50_ms=o.latency_p50_ms, latency_p90_ms=o.latency_p90_ms,
+        latency_p99_ms=o.latency_p99_ms, latency_p999_ms=o.latency_p999_ms,
+        latency_max_ms=o.latency_max_ms, latency_kind=o.latency_kind,
+        served_share=o.extra.get("served_share"),
+        latency_p99_corrected_ms=o.extra.get("corrected_p99_ms"))}
 
 
 def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str, sha: str,
@@ -86,9 +119,13 @@ def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str
           usage: resources.Usage | None = None, seen: dict | None = None,
           remote: dict | None = None) -> Measured:
     """The row of a run. ``remote``: the engine's CPU seconds and memory peak of a
-    server on another machine, which /proc here cannot see."""
+    server on another machine, which /proc here cannot see. The harness's own helper
+    (the /upstream delay service) has its CPU in ``usage.helper_cpu_s``: neither the
+    server's nor foreign."""
     sized = catalog.sizing(server, run.server_placement.count)
-    verdict = judge(run, server, wl, sized, status=status, outcome=outcome, usage=usage)
+    wl, think_s = _as_measured(run, wl)
+    verdict = judge(run, server, wl, sized, status=status, outcome=outcome, usage=usage, seen=seen,
+                    think_s=think_s)
     server_cpu_s = remote["cpu_s"] if remote else usage.server_cpu_s if usage else 0.0
     rss = remote["mem_peak_mib"] if remote else usage.server_rss_peak_mib if usage else 0.0
     open_loop = run.load.driver == "vegeta"
@@ -103,12 +140,29 @@ def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str
         rate=run.load.rate if open_loop else None,
         duration_s=run.load.duration_s, server_cpus=run.server_cpus or "",
         load_cpus=run.load_cpus or "", status=status, failure=failure[:FAILURE_CHARS],
-        **_outcome_columns(outcome),
+        **_outcome_columns(outcome, status),
         server_cpu_s=server_cpu_s, server_rss_peak_mib=rss,
+        helper_cpu_s=usage.helper_cpu_s if usage else 0.0,
         generator_cpu_share=verdict.generator_share if verdict.generator_share is not None else 0.0,
         foreign_cpu_share=verdict.foreign_share if verdict.foreign_share is not None else 0.0,
-        cpu_us_per_request=(server_cpu_s / outcome.requests * 1e6)
-        if (usage and outcome and outcome.requests) else None,
+        cpu_us_per_request=cost_us_per_request(server_cpu_s, outcome.requests)
+        if (status == "ok" and (usage or remote) and outcome) else None,
         limit_rps=lim.rps if lim else None, limit_kind=lim.kind if lim else "",
         efficiency=verdict.efficiency, bottleneck=verdict.bottleneck)
     return Measured(result=result, outcome=outcome, usage=usage, parallelism=seen or {}, limit=lim)
+
+
+def _as_measured(run: RunSpec, wl: WorkloadSpec) -> tuple[WorkloadSpec, float | None]:
+    """The workload a row names and its users' think time (None: not a user scenario).
+
+    A locust scenario that mixes paths is its own workload (``browse``, its mix as the
+    target, its least mean response time as the wait); one that requests a single
+    endpoint measures that endpoint's workload.
+    """
+    if run.load.driver != "locust":
+        return wl, None
+    facts = scenarios.facts(run.scenario)
+    if facts.mix is None:
+        return wl, facts.think_s
+    return replace(wl, name=facts.name, target=facts.mix, wait_s=facts.least_response_s,
+                   cpu_service_s=None), facts.think_s

@@ -127,7 +127,7 @@ def run_point(point: RunSpec, *, raw_dir: Path, spec: ServerSpec | None = None,
             return row("not-verified", failure=f"{len(report.mismatches)} mismatch(es); "
                                                  f"first: {report.mismatches[0]}")
         try:
-            outcome, usage, seen, engine = _measure(server, point, spec, wl, raw_dir)
+            outcome, usage, seen, engine = _measure(server, upstream, point, spec, wl, raw_dir)
         except (DriverError, OSError) as exc:
             why = f"driver: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             if not server.alive():
@@ -155,7 +155,8 @@ def _start(point: RunSpec, spec: ServerSpec, wl: WorkloadSpec,
     launcher = launch.get(point.launcher)
     upstream = None
     if wl.name == "upstream":
-        upstream = launcher.start_upstream(log_dir=raw_dir, cpus=point.server_cpus)
+        # the harness's own helper runs on the load side: its CPU is not the server's
+        upstream = launcher.start_upstream(log_dir=raw_dir, cpus=point.load_cpus)
     try:
         server = launcher.start(spec, cpus=point.server_cpus, log_dir=raw_dir,
                                 upstream=launch.upstream_address(upstream) if upstream else None,
@@ -167,8 +168,8 @@ def _start(point: RunSpec, spec: ServerSpec, wl: WorkloadSpec,
     return server, upstream
 
 
-def _measure(server: RunningServer, point: RunSpec, spec: ServerSpec, wl: WorkloadSpec,
-             raw_dir: Path) -> tuple[LoadOutcome, resources.Usage, dict, dict | None]:
+def _measure(server: RunningServer, upstream: RunningServer | None, point: RunSpec,
+             spec: ServerSpec, wl: WorkloadSpec, raw_dir: Path) -> tuple[LoadOutcome, resources.Usage, dict, dict | None]:
     """Warm up, then drive the measured load while /proc (and the engine, if any) watch.
 
     Returns the outcome, the sampled usage, the parallelism seen (the launcher's
@@ -181,11 +182,10 @@ def _measure(server: RunningServer, point: RunSpec, spec: ServerSpec, wl: Worklo
     seen = parallelism.observe(server.pids(), url=server.url, ready_line=server.ready_line)
     seen.update(server.placement())     # the engine's placement, the runtime's view ({} natively)
     engine_before = server.engine_usage()
-    load_set = point.load_placement.cpus
-    server_set = point.server_placement.cpus
-    # the generator's cores are watched only when the server is not on them too
-    sampler = resources.Sampler(server.pids, watch_cpus=load_set if not load_set & server_set
-                                else frozenset()).start()
+    # the generator's cores are watched, shared with the server or not (row.judge takes the
+    # server's CPU on shared cores out of their busy time); the helper's CPU is the harness's
+    sampler = resources.Sampler(server.pids, watch_cpus=point.load_placement.cpus,
+                                helper_pids=upstream.pids if upstream else lambda: ()).start()
     try:
         outcome = _drive(server.url, wl, point, duration_s=point.load.duration_s, work_dir=raw_dir)
     finally:

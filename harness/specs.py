@@ -157,7 +157,9 @@ class WorkloadSpec:
     calibrated: bool = False
 
 
-SCHEMA_VERSION = 1
+# 2: served_share, latency_p99_corrected_ms and helper_cpu_s added; a failed run's rps is
+# empty (harness/store.py reads schema 1 files, their new columns empty)
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -257,21 +259,25 @@ class RunResult:
     errors_write: int
     errors_timeout: int
     errors_status: int
-    rps: float
+    rps: float | None               # empty for a run that did not measure (status not "ok")
     latency_p50_ms: float | None
     latency_p90_ms: float | None
     latency_p99_ms: float | None
     latency_p999_ms: float | None
     latency_max_ms: float | None
     latency_kind: str               # "raw" | "co-corrected" | "from-intended-time"
+    served_share: float | None      # share of connections answered at least once (wrk), 0..1
+    latency_p99_corrected_ms: float | None  # wrk's p99 corrected for coordinated omission
     server_cpu_s: float
     server_rss_peak_mib: float
+    helper_cpu_s: float             # the harness's own helper (the /upstream delay service)
     generator_cpu_s: float
     generator_cpu_share: float      # of the generator's own cores, 0..1
     foreign_cpu_share: float        # CPU used by neither server nor generator, 0..1
-    cpu_us_per_request: float | None
+    cpu_us_per_request: float | None    # only above resources.COST_MIN_CPU_S of server CPU
     # what it means
     limit_rps: float | None
-    limit_kind: str                 # "littles-law" | "cpu" | "generator" | ""
+    limit_kind: str                 # "littles-law" | "cpu" | "interactive" | "generator" |
+                                    # "offered-rate" | "unknown-slots" | ""
     efficiency: float | None        # rps / limit_rps
     bottleneck: str                 # "server" | "limit" | "generator" | "errors" | "noisy"

@@ -14,7 +14,8 @@
 - ``raw/<run_id>/``: what the driver wrote for that run (JSON reports, logs).
 
 Reading validates the header and every row's schema and field count, and the error
-names the file and line.
+names the file and line. A file of an older schema reads too (the columns added since
+are empty, ADDED_IN_SCHEMA); rows are appended only to a file of this schema.
 """
 from __future__ import annotations
 
@@ -36,6 +37,8 @@ CAMPAIGN_FILE = "campaign.json"
 NOTES_FILE = "notes.toml"
 RAW_DIR = "raw"
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunResult))
+# Columns each schema added: a file of an older schema lacks them, and they read as empty.
+ADDED_IN_SCHEMA = {2: ("served_share", "latency_p99_corrected_ms", "helper_cpu_s")}
 # campaign.json host facts that must agree for rows to be comparable
 SAME_HOST_KEYS = ("hostname", "cpu_model", "cores")
 
@@ -152,6 +155,9 @@ class Campaign:
         self.dir.mkdir(parents=True, exist_ok=True)
         self._drop_partial_tail()
         new = not self.runs_path.exists() or self.runs_path.stat().st_size == 0
+        if not new and self._header() != list(COLUMNS):
+            raise StoreError(f"{self.runs_path}: written with an older schema; "
+                             f"this store appends schema {SCHEMA_VERSION} only (use a new campaign)")
         text = (_line(COLUMNS) if new else "") + _line(to_row(result).values())
         with open(self.runs_path, "a", encoding="utf-8", newline="") as f:
             f.write(text)
@@ -160,6 +166,10 @@ class Campaign:
         assert self._ids is not None
         self._ids.add(result.run_id)
         return True
+
+    def _header(self) -> list[str]:
+        with open(self.runs_path, encoding="utf-8", newline="") as f:
+            return next(csv.reader(f), [])
 
     def _drop_partial_tail(self) -> None:
         """A line cut short by a crash mid-write is no row: remove it before appending."""
@@ -210,26 +220,34 @@ def read_rows(path: str | os.PathLike[str]) -> list[dict[str, str]]:
         header = next(reader)
     except StopIteration:
         return []
-    if tuple(header) != COLUMNS:
-        missing = [c for c in COLUMNS if c not in header]
-        extra = [c for c in header if c not in COLUMNS]
-        what = "; ".join(filter(None, [
-            f"missing {', '.join(missing)}" if missing else "",
-            f"unknown {', '.join(extra)}" if extra else "",
-            "columns in another order" if not missing and not extra else ""]))
-        raise StoreError(f"{path}: line 1: header is not schema {SCHEMA_VERSION} ({what}); "
-                         f"see harness/specs.py RunResult")
+    schema = _header_schema(path, header)
     rows = []
     for cells in reader:
         line = reader.line_num
-        if len(cells) != len(COLUMNS):
-            raise StoreError(f"{path}: line {line}: {len(cells)} fields, expected {len(COLUMNS)}")
-        row = dict(zip(COLUMNS, cells))
-        if row["schema"] != str(SCHEMA_VERSION):
+        if len(cells) != len(header):
+            raise StoreError(f"{path}: line {line}: {len(cells)} fields, expected {len(header)}")
+        row = dict(zip(header, cells))
+        if row["schema"] != str(schema):
             raise StoreError(f"{path}: line {line}: schema {row['schema']!r}, "
-                             f"this harness reads schema {SCHEMA_VERSION}")
-        rows.append(row)
+                             f"the header is schema {schema}")
+        rows.append({name: row.get(name, "") for name in COLUMNS})
     return rows
+
+
+def _header_schema(path: Path, header: list[str]) -> int:
+    """The schema a header is: this one, or an older one lacking only the columns added since."""
+    for schema in range(SCHEMA_VERSION, 0, -1):
+        added = {c for s, cols in ADDED_IN_SCHEMA.items() if s > schema for c in cols}
+        if tuple(header) == tuple(c for c in COLUMNS if c not in added):
+            return schema
+    missing = [c for c in COLUMNS if c not in header]
+    extra = [c for c in header if c not in COLUMNS]
+    what = "; ".join(filter(None, [
+        f"missing {', '.join(missing)}" if missing else "",
+        f"unknown {', '.join(extra)}" if extra else "",
+        "columns in another order" if not missing and not extra else ""]))
+    raise StoreError(f"{path}: line 1: header is not schema {SCHEMA_VERSION} nor an older one "
+                     f"({what}); see harness/specs.py RunResult")
 
 
 # --- notes.toml ---------------------------------------------------------------------------

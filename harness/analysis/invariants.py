@@ -203,9 +203,9 @@ def verdict_contradicts(runs):
 
 
 def helper_as_noise(runs):
-    if "helper_cpu_s" in runs.columns:        # rows that record the helper's CPU apart
-        return pd.Series(dtype=object)
-    bad = runs["workload"].isin(HELPER_WORKLOADS) & (runs["bottleneck"] == "noisy")
+    # rows that record the helper's CPU apart (helper_cpu_s, schema 2) left it out of foreign
+    recorded = runs["helper_cpu_s"].notna() if "helper_cpu_s" in runs.columns else False
+    bad = runs["workload"].isin(HELPER_WORKLOADS) & (runs["bottleneck"] == "noisy") & ~recorded
     return _reasons(runs, bad, lambda r: (
         f"flagged noisy on foreign CPU {r['foreign_cpu_share']:.0%}, which counts the harness's own "
         f"{r['workload']} helper on the server's cores"))

@@ -3,10 +3,13 @@
 A :class:`Sampler` thread reads ``/proc`` every ``interval`` seconds while the load
 runs:
 
-- **server CPU seconds**: for each process of the tree, its utime + stime now minus
+- **server CPU seconds**: for each process of the tree, its time on CPU now minus
   what it had when sampling started (0 for processes born during the run), summed.
-  A process that exits mid-run keeps the CPU seen at its last sample (at most one
-  interval is lost);
+  The time is the first field of ``/proc/PID/schedstat``, nanoseconds on CPU over all
+  the process's threads (https://docs.kernel.org/scheduler/sched-stats.html), not
+  /proc/PID/stat's utime + stime, which count whole clock ticks (10 ms at USER_HZ 100,
+  proc(5)) and made the cost of a slow run mostly quantisation. A process that exits
+  mid-run keeps the CPU seen at its last sample (at most one interval is lost);
 - **peak RSS**: the largest sum of the tree's resident set sizes seen at one sample
   (forked workers share pages, so the sum over-counts what they share; it is what
   ``ps`` users compare);
@@ -30,10 +33,26 @@ from typing import Callable, Sequence
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+# Server CPU below this gives no cost per request (cpu_us_per_request empty): 100x the
+# 1 ms the server-CPU figure can be off by (what runs between the first reading and the
+# load's start, and the last interval of a process that exits mid-run), so the cost is
+# within 1%. At 10 s runs it needs 10 ms of CPU per second: a server idling at 25 req/s
+# shows none, as its figure would be mostly the harness's own reading error.
+CPU_RESOLUTION_S = 0.001
+COST_MIN_CPU_S = 100 * CPU_RESOLUTION_S
+
+
+def schedstat_cpu_s(pid: int) -> float | None:
+    """Seconds one process (all its threads) spent on CPU, to the nanosecond; None if gone."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def proc_stat(pid: int) -> tuple[float, int] | None:
-    """(utime + stime in seconds, RSS in bytes) of one process; None if it is gone."""
+    """(CPU seconds from schedstat, RSS in bytes from stat) of one process; None if it is gone."""
     try:
         with open(f"/proc/{pid}/stat", "rb") as f:
             data = f.read().decode("utf-8", "replace")
@@ -42,8 +61,11 @@ def proc_stat(pid: int) -> tuple[float, int] | None:
     rest = data[data.rindex(")") + 2:].split()
     if rest[0] in ("Z", "X"):
         return None
+    cpu = schedstat_cpu_s(pid)
+    if cpu is None:     # a kernel without CONFIG_SCHED_INFO: whole ticks of utime + stime
+        cpu = (int(rest[11]) + int(rest[12])) / CLK_TCK
     # fields after the command: state(0) ppid(1) ... utime(11) stime(12) ... rss(21)
-    return (int(rest[11]) + int(rest[12])) / CLK_TCK, int(rest[21]) * PAGE
+    return cpu, int(rest[21]) * PAGE
 
 
 def machine_busy_s(text: str | None = None) -> float:
@@ -98,6 +120,7 @@ class Usage:
     samples: int
     watched_busy_s: float = 0.0     # busy time of the watched CPUs (the generator's)
     watched_ncpu: int = 0
+    helper_cpu_s: float = 0.0       # the harness's own helper (the /upstream service)
 
     @property
     def watched_busy_share(self) -> float | None:
@@ -106,13 +129,22 @@ class Usage:
             return None
         return self.watched_busy_s / (self.watched_ncpu * self.wall_s)
 
+    def watched_busy_share_without(self, server_cpu_s: float) -> float | None:
+        """How busy the watched CPUs were with anything but the server (whose CPU seconds on
+        them the caller gives: 0 when the generator has cores of its own)."""
+        if self.wall_s <= 0 or self.watched_ncpu <= 0:
+            return None
+        return max(0.0, self.watched_busy_s - server_cpu_s) / (self.watched_ncpu * self.wall_s)
+
     @property
     def server_rss_peak_mib(self) -> float:
         return self.server_rss_peak_bytes / (1024 * 1024)
 
     def foreign_cpu_s(self, generator_cpu_s: float) -> float:
-        """Busy CPU time that was neither server, generator nor this harness (>= 0)."""
-        return max(0.0, self.machine_busy_s - self.server_cpu_s - generator_cpu_s - self.harness_cpu_s)
+        """Busy CPU time that was neither server, generator, the harness's helper (the
+        /upstream service) nor this harness (>= 0)."""
+        return max(0.0, self.machine_busy_s - self.server_cpu_s - generator_cpu_s - self.helper_cpu_s
+                   - self.harness_cpu_s)
 
     def foreign_share(self, generator_cpu_s: float) -> float | None:
         """Foreign CPU as a share of the whole machine over the run (0.1 = a tenth of all cores)."""
@@ -121,21 +153,56 @@ class Usage:
         return self.foreign_cpu_s(generator_cpu_s) / (self.ncpu * self.wall_s)
 
 
+class _TreeCPU:
+    """CPU seconds of a set of processes since the first sample (0 for those born later)."""
+
+    def __init__(self, pids: Callable[[], Sequence[int]]):
+        self.pids = pids
+        self.base: dict[int, float] = {}
+        self.last: dict[int, float] = {}
+
+    def sample(self, first: bool) -> tuple[int, int]:
+        """Read every live process once; (processes seen, their summed RSS in bytes)."""
+        try:
+            pids = list(self.pids())
+        except Exception:  # the tree vanished mid-scan: keep what we have
+            pids = []
+        seen = rss = 0
+        for pid in pids:
+            st = proc_stat(pid)
+            if st is None:
+                continue
+            cpu, resident = st
+            seen += 1
+            rss += resident
+            if first:
+                self.base[pid] = cpu
+            elif pid not in self.base:
+                self.base[pid] = 0.0   # born during the run: all its CPU is in the run
+            self.last[pid] = cpu
+        return seen, rss
+
+    def cpu_s(self) -> float:
+        return sum(max(0.0, self.last[p] - self.base.get(p, 0.0)) for p in self.last)
+
+
 class Sampler:
     """Sample a process tree's CPU and RSS from /proc in a background thread.
 
-    ``pids`` returns the tree's live pids (``RunningServer.pids``). Use as a context
-    manager or call ``start()`` / ``stop()``; ``stop()`` returns the :class:`Usage`.
+    ``pids`` returns the tree's live pids (``RunningServer.pids``); ``helper_pids``
+    those of the harness's own helper (the /upstream service), whose CPU is kept apart
+    (``Usage.helper_cpu_s``). Use as a context manager or call ``start()`` / ``stop()``;
+    ``stop()`` returns the :class:`Usage`.
     """
 
     def __init__(self, pids: Callable[[], Sequence[int]], *, interval: float = 0.2,
-                 watch_cpus: frozenset[int] = frozenset()):
-        self._pids = pids
+                 watch_cpus: frozenset[int] = frozenset(),
+                 helper_pids: Callable[[], Sequence[int]] = lambda: ()):
+        self._server = _TreeCPU(pids)
+        self._helper = _TreeCPU(helper_pids)
         self._watch = frozenset(watch_cpus)
         self._watch0 = 0.0
         self._interval = interval
-        self._base: dict[int, float] = {}
-        self._last: dict[int, float] = {}
         self._rss_peak = 0
         self._procs_peak = 0
         self._samples = 0
@@ -146,25 +213,9 @@ class Sampler:
         self.usage: Usage | None = None
 
     def _sample(self, first: bool = False) -> None:
-        try:
-            pids = list(self._pids())
-        except Exception:  # the tree vanished mid-scan: keep what we have
-            pids = []
-        rss = 0
-        seen = 0
         with self._lock:
-            for pid in pids:
-                st = proc_stat(pid)
-                if st is None:
-                    continue
-                cpu, resident = st
-                seen += 1
-                rss += resident
-                if first:
-                    self._base[pid] = cpu
-                elif pid not in self._base:
-                    self._base[pid] = 0.0   # born during the run: all its CPU is in the run
-                self._last[pid] = cpu
+            seen, rss = self._server.sample(first)
+            self._helper.sample(first)
             self._rss_peak = max(self._rss_peak, rss)
             self._procs_peak = max(self._procs_peak, seen)
             self._samples += 1
@@ -195,12 +246,12 @@ class Sampler:
         harness = self_cpu_s() - self._self0
         watched = (cpus_busy_s(self._watch) - self._watch0) if self._watch else 0.0
         with self._lock:
-            cpu = sum(max(0.0, self._last[p] - self._base.get(p, 0.0)) for p in self._last)
-            self.usage = Usage(wall_s=wall, server_cpu_s=cpu, server_rss_peak_bytes=self._rss_peak,
+            self.usage = Usage(wall_s=wall, server_cpu_s=self._server.cpu_s(),
+                               server_rss_peak_bytes=self._rss_peak,
                                server_processes_peak=self._procs_peak, machine_busy_s=busy,
                                harness_cpu_s=harness, ncpu=os.cpu_count() or 1,
                                samples=self._samples, watched_busy_s=watched,
-                               watched_ncpu=len(self._watch))
+                               watched_ncpu=len(self._watch), helper_cpu_s=self._helper.cpu_s())
         return self.usage
 
     def __enter__(self) -> "Sampler":

@@ -65,8 +65,9 @@ BREAKS = {
     "cost-arithmetic": lambda: rows(cpu_us_per_request=1.0),
     "above-limit": lambda: rows(limit_rps=20.0, efficiency=1270 / 20.0, threads=1),
     "verdict-contradicts-figures": lambda: rows(bottleneck="server"),
-    "helper-counted-as-noise": lambda: rows(workload="upstream", target="/upstream?ms=50",
-                                            foreign_cpu_share=0.2, bottleneck="noisy"),
+    "helper-counted-as-noise": lambda: rows(workload="upstream", target="/upstream?ms=50",   # schema 1:
+                                            foreign_cpu_share=0.2, bottleneck="noisy",      # the helper's
+                                            helper_cpu_s=None),                             # CPU unrecorded
     "generator-on-server-cores": lambda: rows(server_cpus="0-1", load_cpus="0", generator_cpu_s=2.0),
     "cost-from-ticks": lambda: rows(server_cpu_s=0.15),
     "locust-as-endpoint": lambda: rows(driver="locust", workload="hello", target="/hello",

@@ -64,7 +64,9 @@ def test_cpu_parallelism(runtime, workers, cores, usable):
           connections=64), None, ""),
 ])
 def test_limit(kwargs, rps, kind):
-    got = limits.limit(**kwargs)
+    # the server reported the catalog's sizing: its slots are workers x threads
+    seen = {"reported_workers": kwargs["workers"], "reported_threads": kwargs["threads"]}
+    got = limits.limit(seen=seen, **kwargs)
     assert got.kind == kind
     assert got.rps == (pytest.approx(rps) if rps is not None else None)
     assert (got.detail != "") == (rps is not None) or kind == ""
@@ -118,3 +120,68 @@ def test_bad_sizes_are_errors():
         limits.concurrency_slots("threaded", 0, 4)
     with pytest.raises(ValueError):
         limits.cpu_parallelism("go", 1, 0)
+
+
+GRANIAN_SEEN = {"cpus_allowed": 1, "os_threads": 263, "processes": 2}
+
+
+@pytest.mark.parametrize("model, workers, threads, seen, slots", [
+    ("threaded", 1, 256, {"reported_workers": "1", "reported_threads": "256", "os_threads": 257,
+                          "processes": 1}, 256),                     # pyserver: its own account
+    ("threaded", 1, 4, {"os_threads": 6, "processes": 2}, 4),       # gunicorn gthread: confirmed
+    ("threaded", 2, 8, {"os_threads": 17, "processes": 3}, 16),     # uwsgi: confirmed
+    ("forked", 3, 1, {"os_threads": 4, "processes": 4}, 3),         # gunicorn sync: confirmed
+    ("threaded", 1, 1, GRANIAN_SEEN, 263),                          # granian: its own pool
+    ("threaded", 1, 64, {"os_threads": 9, "processes": 1}, 9),      # fewer than the catalog says
+    ("threaded", 1, 4, {}, None),                                   # nothing read back: unknown
+    ("async", 1, 1, {}, math.inf),
+])
+def test_observed_slots(model, workers, threads, seen, slots):
+    assert limits.observed_slots(model, workers, threads, seen).count == slots
+
+
+def test_granian_like_row_gets_a_limit_above_what_it_achieved():
+    """The published campaign's granian /io row: catalog threads = 1, 3,391 req/s achieved at
+    256 connections with 50 ms waits. The old limit was 1 / 0.05 = 20 req/s."""
+    got = limits.limit(model="threaded", runtime="python", workers=1, threads=1, cores=1,
+                       seen=GRANIAN_SEEN, connections=256, wait_s=0.05)
+    assert got.kind == "littles-law"
+    assert got.rps == pytest.approx(256 / 0.05)      # 263 threads: the 256 connections bind
+    assert got.rps >= 3390.8
+    assert "connections" in got.detail
+
+
+def test_unknown_slots_give_no_limit_and_say_why():
+    got = limits.limit(model="threaded", runtime="python", workers=1, threads=1, cores=1,
+                       seen={}, connections=64, wait_s=0.05, cpu_service_s=0.001)
+    assert (got.rps, got.kind) == (None, "unknown-slots")
+    assert "no thread count" in got.detail
+
+
+def test_interactive_law_replaces_the_generator_ceiling():
+    """64 users thinking 100 ms on requests of at least 3.64 ms: 64 / 0.10364 req/s."""
+    got = limits.limit(model="async", runtime="python", workers=1, threads=1, cores=1, seen={},
+                       connections=64, wait_s=0.00364, think_s=0.1, generator_rps=200.0)
+    assert got.kind == "interactive"
+    assert got.rps == pytest.approx(64 / 0.10364)
+
+
+@pytest.mark.parametrize("gen_cpu_s, load, server, cores", [
+    (5.0, {0, 1}, {0, 1}, 0.5),         # same cores: all of it (5 CPU-s over 10 s)
+    (5.0, {0, 1}, {1}, 0.25),           # half its cores are the server's
+    (5.0, {0}, {1}, 0.0),               # cores of its own
+    (None, {0}, {0}, 0.0),
+])
+def test_generator_cores_on_the_servers(gen_cpu_s, load, server, cores):
+    assert limits.generator_cores_on(gen_cpu_s, 10.0, frozenset(load), frozenset(server)) == cores
+
+
+def test_generator_on_the_servers_cores_lowers_the_cpu_limit():
+    """Go on 2 cores at 5 ms of CPU per request: 400 req/s alone; with the generator taking
+    0.6 of a core on them, 1.4 cores are left: 280 req/s, and the detail says so."""
+    kw = dict(model="goroutines", runtime="go", workers=1, threads=2, cores=2, seen={},
+              connections=64, cpu_service_s=0.005)
+    assert limits.limit(**kw).rps == pytest.approx(400.0)
+    got = limits.limit(generator_cores=0.6, **kw)
+    assert (got.kind, got.rps) == ("cpu", pytest.approx(280.0))
+    assert "the generator used" in got.detail

@@ -153,3 +153,65 @@ def test_busy_time_of_chosen_cpus():
 ])
 def test_steal_from_proc_stat(line, steal):
     assert resources.steal_s(line) == pytest.approx(steal)
+
+
+# Waits for a line on stdin, burns ``ms`` milliseconds of its own CPU (CLOCK_PROCESS_CPUTIME_ID,
+# nanoseconds), prints what it burnt in seconds, then sleeps.
+SMALL_BURNER = textwrap.dedent("""
+    import sys, time
+    sys.stdin.readline()
+    start = time.process_time()
+    while time.process_time() - start < float(sys.argv[1]) / 1000:
+        pass
+    print(time.process_time() - start, flush=True)
+    time.sleep(60)
+""")
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("ms", [3.0, 17.0])
+def test_server_cpu_is_measured_finer_than_a_clock_tick(ms):
+    """A process burning 3 or 17 ms of CPU reads as that within 2 ms. /proc/PID/stat's
+    utime + stime count 10 ms ticks (USER_HZ 100), and read 0, 10 or 20 ms for these."""
+    proc = subprocess.Popen([sys.executable, "-c", SMALL_BURNER, str(ms)], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, start_new_session=True)
+    try:
+        time.sleep(0.5)                                  # the interpreter's start-up is done
+        with resources.Sampler(lambda: [proc.pid], interval=0.05) as sampler:
+            proc.stdin.write(b"go\n")
+            proc.stdin.flush()
+            burnt = float(proc.stdout.readline())
+        usage = sampler.usage
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert burnt >= ms / 1000
+    assert usage.server_cpu_s == pytest.approx(burnt, abs=0.002)
+
+
+def test_cost_floor_is_well_above_the_resolution():
+    assert resources.COST_MIN_CPU_S >= 100 * resources.CPU_RESOLUTION_S
+
+
+@pytest.mark.timeout(60)
+def test_the_helpers_cpu_is_kept_apart_from_the_servers():
+    """The /upstream service's CPU was counted as foreign; the sampler reads it on its own."""
+    procs = [subprocess.Popen([sys.executable, "-c", SMALL_BURNER, str(ms)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, start_new_session=True) for ms in (17.0, 5.0)]
+    server, helper = procs
+    try:
+        time.sleep(0.5)
+        with resources.Sampler(lambda: [server.pid], helper_pids=lambda: [helper.pid],
+                               interval=0.05) as sampler:
+            for p in procs:
+                p.stdin.write(b"go\n")
+                p.stdin.flush()
+            burnt = [float(p.stdout.readline()) for p in procs]
+        usage = sampler.usage
+    finally:
+        for p in procs:
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
+    assert usage.server_cpu_s == pytest.approx(burnt[0], abs=0.002)
+    assert usage.helper_cpu_s == pytest.approx(burnt[1], abs=0.002)
+    assert usage.foreign_cpu_s(0.0) <= usage.machine_busy_s - burnt[0] - burnt[1] + 0.005

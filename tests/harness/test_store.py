@@ -93,6 +93,32 @@ def test_raw_dir_is_per_run_and_safe(tmp_path):
     assert path.is_dir() and path.parent == c.dir / "raw" and "/" not in path.name
 
 
+def _schema_1_file(c: store.Campaign) -> None:
+    """A runs.csv as schema 1 wrote it: without the columns schema 2 added."""
+    old = [name for name in store.COLUMNS if name not in store.ADDED_IN_SCHEMA[2]]
+    row = {**store.to_row(result(run_id="old")), "schema": "1"}
+    c.dir.mkdir(parents=True, exist_ok=True)
+    c.runs_path.write_text(",".join(old) + "\n" + ",".join(row[n] for n in old) + "\n")
+
+
+def test_an_older_schema_reads_with_its_missing_columns_empty(tmp_path):
+    c = store.Campaign(tmp_path, "old")
+    _schema_1_file(c)
+    (row,) = c.rows()
+    assert row["run_id"] == "old" and row["schema"] == "1"
+    assert tuple(row) == store.COLUMNS
+    assert row["served_share"] == row["latency_p99_corrected_ms"] == row["helper_cpu_s"] == ""
+    with pytest.raises(store.StoreError, match="older schema"):
+        c.append(result(run_id="new"))               # one file, one schema
+
+
+def test_the_published_campaigns_still_load():
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[2]
+    for path in [*root.glob("results/*/runs.csv"), root / "tests/fixtures/campaign-small/runs.csv"]:
+        assert store.read_rows(path), path
+
+
 # --- notes.toml: people's explanations of audit violations -------------------------------------
 
 def test_notes_are_read_as_explanations(tmp_path):

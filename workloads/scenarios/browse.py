@@ -6,8 +6,15 @@ between requests (a closed loop: throughput follows users / (think + response ti
 from locust import FastHttpUser, between, task
 
 
+# Read by harness/scenarios.py (parsed, not imported): the think time Z, the mix (the
+# row's target) and its least mean response time R, for the limit N / (Z + R).
+THINK_S = (0.05, 0.15)
+MIX = "/hello 5, /json 3, /io?ms=20 2, /cpu?n=2000 1"
+LEAST_RESPONSE_S = 0.00364     # 20 ms (/io) x 2 / 11 requests; the other paths taken as 0
+
+
 class BrowsingUser(FastHttpUser):
-    wait_time = between(0.05, 0.15)
+    wait_time = between(*THINK_S)
 
     @task(5)
     def hello(self):

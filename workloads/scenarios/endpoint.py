@@ -9,10 +9,11 @@ import os
 from locust import FastHttpUser, constant, task
 
 TARGET = os.environ.get("ARENA_TARGET", "/hello")
+THINK_S = 0.0       # no think time (read by harness/scenarios.py)
 
 
 class EndpointUser(FastHttpUser):
-    wait_time = constant(0)
+    wait_time = constant(THINK_S)
 
     @task
     def hit(self):
