@@ -6,7 +6,6 @@ I/O) then yields to the other connections, as in Node.
 """
 from __future__ import annotations
 
-import gc
 import os
 import socket
 import time
@@ -72,23 +71,6 @@ class GeventChannel(Channel):
         return bool(data)
 
 
-def tune_gc() -> None:
-    """Collect cycles less often, and never walk what startup made.
-
-    Hundreds of requests are in flight at once, each alive for the app's wait
-    (50 ms on /io), while tens of thousands of objects are allocated: with
-    gc's default first threshold (700) their dicts and frames outlive the young
-    generations and pile up in the oldest one, whose collections walk every
-    object in the process. A larger first threshold lets a request's objects
-    die young (reference counting frees them; gc only finds cycles, so this
-    only delays freeing cyclic garbage), and gc.freeze() moves the objects
-    made at startup (modules, the app) out of every walk
-    (https://docs.python.org/3/library/gc.html#gc.freeze).
-    """
-    gc.freeze()
-    gc.set_threshold(50_000, *gc.get_threshold()[1:])
-
-
 def serve(listener, server, worker) -> None:
     prepare()
     import gevent
@@ -103,7 +85,6 @@ def serve(listener, server, worker) -> None:
     listener.close()
     pool = Pool(config.connections)
     stopping = [False]
-    tune_gc()
 
     idle: set = set()   # greenlets waiting for a request: closed at once on stop
     live: dict = {}     # greenlet -> its channel, for the deadline sweep
