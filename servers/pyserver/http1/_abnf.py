@@ -50,14 +50,74 @@ FIELD_SECTION = rb"(?:" + FIELD_LINE + rb")*"
 # RFC 9112 §2.3
 #   HTTP-version  = HTTP-name "/" DIGIT "." DIGIT
 #   HTTP-name     = %s"HTTP"
-# request-target (§3.2) is taken as sent; we only require it to be one or
-# more VCHAR / obs-text bytes (no SP, no CTL), not one of the four forms.
+# The request line only splits off the target here: one or more VCHAR /
+# obs-text bytes (no SP, no CTL). Its form is checked against the method by
+# _targets.py with the fragments below.
 METHOD = TOKEN
 REQUEST_TARGET = rb"[\x21-\x7e\x80-\xff]+"
 HTTP_VERSION = rb"HTTP/(?P<version>[0-9]\.[0-9])"
 REQUEST_LINE = (
     rb"(?P<method>" + METHOD + rb") (?P<target>" + REQUEST_TARGET + rb") " + HTTP_VERSION
 )
+
+# RFC 3986 §2.1-2.3 (the URI grammar RFC 9110 §4.1 and RFC 9112 §3.2 build on)
+#   unreserved  = ALPHA / DIGIT / "-" / "." / "_" / "~"
+#   sub-delims  = "!" / "$" / "&" / "'" / "(" / ")" / "*" / "+" / "," / ";" / "="
+#   pct-encoded = "%" HEXDIG HEXDIG
+# RFC 3986 §3.3 / §3.4
+#   pchar       = unreserved / pct-encoded / sub-delims / ":" / "@"
+#   segment     = *pchar
+#   query       = *( pchar / "/" / "?" )
+# Looser than RFC 3986 in one respect: paths and queries may also hold the
+# ASCII characters that the WHATWG URL Standard's percent-encode sets leave
+# unescaped, so every browser sends them raw (https://url.spec.whatwg.org/
+# #percent-encoded-bytes): [ ] { } | \ ^ `. Still refused: SP and CTLs, '"',
+# "<", ">", "#" (a fragment is never part of a request-target), a "%" not
+# followed by two hex digits, and non-ASCII bytes (clients percent-encode them).
+UNRESERVED = rb"A-Za-z0-9\-._~"
+SUB_DELIMS = rb"!$&'()*+,;="
+PCT_ENCODED = rb"%[0-9A-Fa-f]{2}"
+BROWSER_RAW = rb"\[\]{}|\\^`"
+PCHAR = rb"(?:[" + UNRESERVED + SUB_DELIMS + rb":@" + BROWSER_RAW + rb"]|" + PCT_ENCODED + rb")"
+SEGMENT = PCHAR + rb"*"
+QUERY = rb"(?:" + PCHAR + rb"|[/?])*"
+
+# RFC 3986 §3.2.2 / §3.2.3
+#   host        = IP-literal / IPv4address / reg-name
+#   IP-literal  = "[" ( IPv6address / IPvFuture ) "]"
+#   IPvFuture   = "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" )
+#   reg-name    = *( unreserved / pct-encoded / sub-delims )
+#   port        = *DIGIT
+# An IPv4address is a reg-name by its characters. IPv6address is matched
+# here by its characters only; _targets.py checks its grammar (ipaddress).
+REG_NAME = rb"(?:[" + UNRESERVED + SUB_DELIMS + rb"]|" + PCT_ENCODED + rb")*"
+IP_LITERAL = (rb"\[(?:(?P<ipv6>[0-9A-Fa-f:.]+)|[vV][0-9A-Fa-f]+\.[" + UNRESERVED + SUB_DELIMS
+              + rb":]+)\]")
+HOST = rb"(?P<host>" + IP_LITERAL + rb"|" + REG_NAME + rb")"
+PORT = rb"[0-9]*"
+
+# RFC 9112 §3.2.1 origin-form = absolute-path [ "?" query ]
+# RFC 9110 §4.1  absolute-path = 1*( "/" segment )
+ORIGIN_FORM = rb"(?:/" + SEGMENT + rb")+(?:\?" + QUERY + rb")?"
+# RFC 9112 §3.2.2 absolute-form = absolute-URI; RFC 3986 §4.3
+#   absolute-URI = scheme ":" hier-part [ "?" query ]
+#   hier-part    = "//" authority path-abempty / ...
+#   authority    = [ userinfo "@" ] host [ ":" port ]
+#   path-abempty = *( "/" segment )
+# Only the http and https schemes (RFC 9110 §4.2), whose URIs always have an
+# authority; the scheme is case-insensitive (RFC 3986 §3.1). userinfo is
+# left out: RFC 9110 §4.2.4 says to treat it as an error.
+ABSOLUTE_FORM = (
+    rb"(?P<scheme>[hH][tT][tT][pP][sS]?)://(?P<authority>" + HOST + rb"(?::" + PORT + rb")?)"
+    rb"(?P<path>(?:/" + SEGMENT + rb")*)(?:\?(?P<query>" + QUERY + rb"))?"
+)
+# RFC 3986 §3.1 scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ":"
+SCHEME = rb"([A-Za-z][A-Za-z0-9+.-]*):"
+# RFC 9112 §3.2.3 authority-form = uri-host ":" port (CONNECT only). RFC 9110
+# §9.3.6: "There is no default port; a client MUST send the port number".
+AUTHORITY_FORM = HOST + rb":(?P<port>[0-9]+)"
+# RFC 9110 §7.2 Host = uri-host [ ":" port ]
+HOST_FIELD = HOST + rb"(?::" + PORT + rb")?"
 
 # RFC 9112 §7.1
 #   chunk-size = 1*HEXDIG
@@ -85,3 +145,8 @@ field_section_re = re.compile(FIELD_SECTION)
 request_line_re = re.compile(REQUEST_LINE)
 chunk_line_re = re.compile(CHUNK_LINE)
 version_re = re.compile(rb"HTTP/[0-9]\.[0-9]")
+origin_form_re = re.compile(ORIGIN_FORM)
+scheme_re = re.compile(SCHEME)
+absolute_form_re = re.compile(ABSOLUTE_FORM)
+authority_form_re = re.compile(AUTHORITY_FORM)
+host_field_re = re.compile(HOST_FIELD)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from ._abnf import chunk_line_re, field_section_re, request_line_re, token_re, version_re
 from ._buffer import ReceiveBuffer
 from ._limits import Limits
+from ._targets import check_host_field, check_target
 from .events import Data, EndOfMessage, Headers, ProtocolError, Request
 
 MAX_CONTENT_LENGTH = 2**63 - 1
@@ -136,6 +137,7 @@ def read_head(buf: ReceiveBuffer, limits: Limits) -> tuple[Request, Framing] | N
     method, target, version = m.groups()
     if version != b"1.1" and version != b"1.0":
         raise ProtocolError(505, "HTTP version not supported")
+    check_target(method, target)
     headers, special = parse_fields(head[line_end + 1:fields_end], limits)
     return Request(method, target, version, headers), framing_of(version, special)
 
@@ -165,6 +167,7 @@ def framing_of(version: bytes, fields: list[tuple[bytes, bytes]]) -> Framing:
             te = value if te is None else te + b"," + value
         elif name == b"host":
             hosts += 1
+            check_host_field(value)
         elif name == b"connection":
             conn = value if conn is None else conn + b"," + value
         elif name == b"expect":

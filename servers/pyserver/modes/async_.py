@@ -10,7 +10,7 @@ import os
 import socket
 import time
 
-from pyserver.channel import CLOSE, Channel, limits_from, serve_buffered
+from pyserver.channel import CLOSE, NO_DEADLINE, Channel, limits_from, serve_buffered
 from pyserver.modes import Mode
 
 
@@ -19,6 +19,53 @@ def prepare() -> None:
     from gevent import monkey
     if not monkey.is_module_patched("socket"):
         monkey.patch_all()
+
+
+class GeventChannel(Channel):
+    """A Channel whose socket calls cost one request what they must (profiled with
+    py-spy on /io at 256 connections, docs/http1.md):
+
+    * a response goes out with one send() on the raw non-blocking socket; gevent's
+      sendall runs only for what the kernel did not take (its own sendall asks for
+      SO_SNDBUF with a getsockopt on every call, and loops in Python);
+    * ``wait_readable`` parks on the socket's own read watcher before a keep-alive
+      recv: the client's next request is rarely there yet, and a recv that fails
+      with EAGAIN costs a syscall and an exception before gevent waits anyway.
+    """
+
+    __slots__ = ("raw_send", "raw_recv")
+
+    def __init__(self, sock, peer, limits, io_timeout: float):
+        super().__init__(sock, peer, limits, io_timeout)
+        self.raw_send = sock._sock.send     # gevent keeps the real socket non-blocking
+        self.raw_recv = sock._sock.recv
+
+    def send_bytes(self, data: bytes) -> None:
+        try:
+            sent = self.raw_send(data)
+        except BlockingIOError:
+            sent = 0
+        if sent < len(data):
+            self.deadline = time.monotonic() + self.io_timeout
+            self.sock.sendall(memoryview(data)[sent:])
+            self.deadline = NO_DEADLINE     # the app's own time is not a stall
+
+    def wait_readable(self) -> None:
+        sock = self.sock
+        sock._wait(sock._read_event)
+
+    def receive(self, refresh: bool = True) -> bool:
+        """One recv into the core, waiting for bytes if none are there; False at EOF."""
+        try:
+            data = self.raw_recv(65536)
+        except BlockingIOError:
+            if refresh:
+                self.deadline = time.monotonic() + self.io_timeout
+            data = self.sock.recv(65536)
+            if refresh:
+                self.deadline = NO_DEADLINE
+        self.conn.receive_data(data)
+        return bool(data)
 
 
 def serve(listener, server, worker) -> None:
@@ -42,7 +89,7 @@ def serve(listener, server, worker) -> None:
     def connection(sock, peer) -> None:
         # No socket timeouts: gevent would arm a libev timer for every wait. Deadlines
         # (idle, mid-head, each read or write) are checked by one sweeping greenlet.
-        channel = Channel(sock, peer, limits, io_timeout=config.timeout)
+        channel = GeventChannel(sock, peer, limits, io_timeout=config.timeout)
         me = gevent.getcurrent()
         live[me] = channel
         try:
@@ -50,6 +97,7 @@ def serve(listener, server, worker) -> None:
                 channel.park(time.monotonic(), config.keepalive, config.header_timeout)
                 idle.add(me)
                 try:
+                    channel.wait_readable()
                     channel.receive(refresh=False)
                 except OSError:     # the client is gone
                     return

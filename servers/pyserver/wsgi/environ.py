@@ -4,6 +4,7 @@ from __future__ import annotations
 import sys
 from urllib.parse import unquote_to_bytes
 
+from pyserver.http1 import split_target
 from pyserver.http1.events import Request
 
 _SPECIAL = {b"content-type": "CONTENT_TYPE", b"content-length": "CONTENT_LENGTH"}
@@ -39,10 +40,7 @@ def base_environ(*, server_name: str, server_port: int, multithread: bool,
 
 def build(base: dict, request: Request, peer: tuple) -> dict:
     environ = base.copy()
-    target = request.target
-    path, _, query = target.partition(b"?")
-    if path.startswith(b"http://") or path.startswith(b"https://"):  # absolute-form
-        path = b"/" + path.split(b"/", 3)[3] if path.count(b"/") >= 3 else b"/"
+    authority, path, query = split_target(request.target)
     environ["REQUEST_METHOD"] = request.method.decode("latin-1")
     environ["PATH_INFO"] = (unquote_to_bytes(path) if b"%" in path else path).decode("latin-1")
     environ["QUERY_STRING"] = query.decode("latin-1")
@@ -58,6 +56,9 @@ def build(base: dict, request: Request, peer: tuple) -> dict:
             environ[key] += ("; " if key == "HTTP_COOKIE" else ",") + text
         else:
             environ[key] = text
+    if authority is not None:
+        # RFC 9112 §3.2.2: an absolute-form target's authority replaces Host.
+        environ["HTTP_HOST"] = authority.decode("latin-1")
     if "HTTP_TRANSFER_ENCODING" in environ:
         environ.pop("CONTENT_LENGTH", None)   # the body is chunked: read to its end
     return environ

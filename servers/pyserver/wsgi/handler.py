@@ -16,6 +16,7 @@ HOP_BY_HOP = frozenset({"connection", "keep-alive", "proxy-authenticate", "proxy
                         "te", "trailers", "transfer-encoding", "upgrade"})
 _ERROR_BODY = b"Internal Server Error"
 _ZEROS = memoryview(bytes(65536))
+_END = EndOfMessage()   # events are immutable: one end without trailers serves every response
 
 
 class _DateHeader:
@@ -175,7 +176,7 @@ class _Response:
             extra = () if self.has_length else ((b"Content-Length", str(len(data)).encode()),)
             head = self._head(extra)
             self.sent = len(data)
-            self.channel.send_bytes(head + conn.send(Data(data)) + conn.send(EndOfMessage()))
+            self.channel.send_bytes(head + conn.send(Data(data)) + conn.send(_END))
             return
         if type(result) is FileWrapper and self._sendfile(result):
             return
@@ -186,7 +187,7 @@ class _Response:
                 self.write(data)
         tail = b"" if self.head_sent else self._head(
             () if self.has_length else ((b"Content-Length", b"0"),))
-        self.channel.send_bytes(tail + conn.send(EndOfMessage()))
+        self.channel.send_bytes(tail + conn.send(_END))
 
     def _sendfile(self, wrapper: FileWrapper) -> bool:
         """Send a regular file with os.sendfile; False when it cannot be (send by iteration)."""
@@ -209,7 +210,7 @@ class _Response:
         conn = self.channel.conn
         for start in range(0, sent, len(_ZEROS)):
             conn.send(Data(_ZEROS[:min(len(_ZEROS), sent - start)]))
-        self.channel.send_bytes(conn.send(EndOfMessage()))
+        self.channel.send_bytes(conn.send(_END))
         return True
 
     def send_error(self) -> None:
@@ -220,4 +221,4 @@ class _Response:
                         (b"Connection", b"close")]
         conn = self.channel.conn
         self.sent = len(_ERROR_BODY)
-        self.channel.send_bytes(self._head() + conn.send(Data(_ERROR_BODY)) + conn.send(EndOfMessage()))
+        self.channel.send_bytes(self._head() + conn.send(Data(_ERROR_BODY)) + conn.send(_END))

@@ -1,6 +1,6 @@
 # any token is a method
 requests = [{'method': b'M-SEARCH',
-  'target': b'*',
+  'target': b'/x',
   'version': b'1.1',
   'headers': [(b'host', b'h')],
   'body': b'',

@@ -1,6 +1,6 @@
-# request targets are kept as sent: absolute, authority, asterisk, escapes, raw UTF-8
+# request targets are kept as sent: absolute, authority, asterisk, escapes, brackets in the query
 requests = [{'method': b'GET',
-  'target': b'http://example.com:8080/p?q=1#f',
+  'target': b'http://example.com:8080/p?q=1',
   'version': b'1.1',
   'headers': [(b'host', b'example.com:8080')],
   'body': b'',
@@ -18,7 +18,7 @@ requests = [{'method': b'GET',
   'body': b'',
   'trailers': []},
  {'method': b'GET',
-  'target': b'/a%20b/\xc3\xa9?x=%2F&y=[1]',
+  'target': b'/a%20b/caf%C3%A9?x=%2F&y=[1]',
   'version': b'1.1',
   'headers': [(b'host', b'h')],
   'body': b'',

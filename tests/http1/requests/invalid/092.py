@@ -1,0 +1,3 @@
+# asterisk-form on M-SEARCH (SSDP is not HTTP/1.1)
+status = 400
+reason = 'asterisk-form'

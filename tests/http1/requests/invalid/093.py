@@ -1,0 +1,3 @@
+# asterisk-form on lower-case options (methods are case-sensitive)
+status = 400
+reason = 'asterisk-form'

@@ -1,0 +1,3 @@
+# CONNECT with an origin-form target
+status = 400
+reason = 'CONNECT needs an authority-form'

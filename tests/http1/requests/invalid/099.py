@@ -1,0 +1,3 @@
+# CONNECT with an absolute-form target
+status = 400
+reason = 'CONNECT needs an authority-form'

@@ -1,0 +1,3 @@
+# CONNECT with the asterisk-form
+status = 400
+reason = 'CONNECT needs an authority-form'

@@ -1,0 +1,3 @@
+# CONNECT with an empty port
+status = 400
+reason = 'CONNECT needs an authority-form'

@@ -1,0 +1,3 @@
+# CONNECT with an empty host
+status = 400
+reason = 'empty host'

@@ -1,0 +1,3 @@
+# a fragment in an absolute-form target
+status = 400
+reason = 'invalid absolute-form'

@@ -1,0 +1,3 @@
+# a truncated escape at the end of the query
+status = 400
+reason = 'escape'

@@ -1,0 +1,3 @@
+# angle brackets in the query
+status = 400
+reason = 'invalid character'

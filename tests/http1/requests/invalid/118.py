@@ -1,0 +1,3 @@
+# absolute-form of a URN
+status = 400
+reason = 'scheme other than http'

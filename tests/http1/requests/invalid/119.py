@@ -1,0 +1,3 @@
+# http scheme without an authority
+status = 400
+reason = 'invalid absolute-form'

@@ -1,0 +1,3 @@
+# absolute-form with an invalid IPv6 literal
+status = 400
+reason = 'invalid IPv6'

@@ -1,0 +1,3 @@
+# absolute-form with a non-numeric port
+status = 400
+reason = 'invalid absolute-form'

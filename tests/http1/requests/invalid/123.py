@@ -1,0 +1,3 @@
+# a Host with a space inside
+status = 400
+reason = 'invalid host'

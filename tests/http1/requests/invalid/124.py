@@ -1,0 +1,3 @@
+# a Host with a path
+status = 400
+reason = 'invalid host'

@@ -1,0 +1,3 @@
+# a Host with userinfo
+status = 400
+reason = 'invalid host'

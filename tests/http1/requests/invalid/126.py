@@ -1,0 +1,3 @@
+# a Host with two ports
+status = 400
+reason = 'invalid host'

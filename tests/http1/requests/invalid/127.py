@@ -1,0 +1,3 @@
+# a Host with an unclosed IPv6 literal
+status = 400
+reason = 'invalid host'

@@ -1,0 +1,3 @@
+# an invalid Host on HTTP/1.0
+status = 400
+reason = 'invalid host'

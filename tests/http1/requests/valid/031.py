@@ -1,0 +1,20 @@
+# authority-form (RFC 9112 3.2.3): CONNECT with host:port, IPv4 and IPv6 hosts, also on HTTP/1.0
+requests = [{'body': b'',
+  'headers': [(b'host', b'example.com:443')],
+  'method': b'CONNECT',
+  'target': b'example.com:443',
+  'trailers': [],
+  'version': b'1.1'},
+ {'body': b'',
+  'headers': [(b'host', b'[2001:db8::1]:8443')],
+  'method': b'CONNECT',
+  'target': b'[2001:db8::1]:8443',
+  'trailers': [],
+  'version': b'1.1'},
+ {'body': b'',
+  'headers': [],
+  'method': b'CONNECT',
+  'target': b'127.0.0.1:0',
+  'trailers': [],
+  'version': b'1.0'}]
+closes = True
