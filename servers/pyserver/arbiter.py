@@ -26,7 +26,6 @@ SIGINT/SIGQUIT -> immediate exit. A worker whose master died stops too.
 """
 from __future__ import annotations
 
-import errno
 import os
 import select
 import signal
