@@ -119,7 +119,8 @@ def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str
           usage: resources.Usage | None = None, seen: dict | None = None,
           remote: dict | None = None) -> Measured:
     """The row of a run. ``remote``: the engine's CPU seconds and memory peak of a
-    server on another machine, which /proc here cannot see. The harness's own helper
+    server on another machine, which /proc here cannot see. ``seen["balance"]`` (from
+    run._measure) gives the idlest worker process's share of the workers' CPU. The harness's own helper
     (the /upstream delay service) has its CPU in ``usage.helper_cpu_s``: neither the
     server's nor foreign."""
     sized = catalog.sizing(server, run.server_placement.count)
@@ -143,6 +144,8 @@ def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str
         **_outcome_columns(outcome, status),
         server_cpu_s=server_cpu_s, server_rss_peak_mib=rss,
         helper_cpu_s=usage.helper_cpu_s if usage else 0.0,
+        idlest_worker_cpu_share=(seen or {}).get("balance", {}).get("idlest_cpu_share")
+        if status == "ok" else None,
         generator_cpu_share=verdict.generator_share if verdict.generator_share is not None else 0.0,
         foreign_cpu_share=verdict.foreign_share if verdict.foreign_share is not None else 0.0,
         cpu_us_per_request=cost_us_per_request(server_cpu_s, outcome.requests)

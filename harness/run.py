@@ -40,7 +40,7 @@ from harness import catalog, drivers, launch
 from harness import row as rows
 from harness.drivers import DRIVERS, DriverError, LoadJob, LoadOutcome
 from harness.launch import LaunchError, RunningServer
-from harness.measure import parallelism, resources
+from harness.measure import balance, parallelism, resources
 from harness.measure.host import git_sha
 from harness.row import Measured
 from harness.specs import RunSpec, ServerSpec, WorkloadSpec
@@ -169,11 +169,13 @@ def _start(point: RunSpec, spec: ServerSpec, wl: WorkloadSpec,
 
 
 def _measure(server: RunningServer, upstream: RunningServer | None, point: RunSpec,
-             spec: ServerSpec, wl: WorkloadSpec, raw_dir: Path) -> tuple[LoadOutcome, resources.Usage, dict, dict | None]:
+             spec: ServerSpec, wl: WorkloadSpec,
+             raw_dir: Path) -> tuple[LoadOutcome, resources.Usage, dict, dict | None]:
     """Warm up, then drive the measured load while /proc (and the engine, if any) watch.
 
     Returns the outcome, the sampled usage, the parallelism seen (the launcher's
-    placement included) and the engine's usage over the measurement (None natively).
+    placement and how evenly the worker processes shared the work included) and the
+    engine's usage over the measurement (None natively).
     """
     if point.load.warmup_s > 0:
         _drive(server.url, wl, point, duration_s=point.load.warmup_s, work_dir=raw_dir / "warmup",
@@ -186,10 +188,15 @@ def _measure(server: RunningServer, upstream: RunningServer | None, point: RunSp
     # server's CPU on shared cores out of their busy time); the helper's CPU is the harness's
     sampler = resources.Sampler(server.pids, watch_cpus=point.load_placement.cpus,
                                 helper_pids=upstream.pids if upstream else lambda: ()).start()
+    meter = balance.BalanceMeter(server.pids).start()
     try:
         outcome = _drive(server.url, wl, point, duration_s=point.load.duration_s, work_dir=raw_dir)
     finally:
         usage = sampler.stop()
+        shared = meter.stop()
+    seen["balance"] = {"idlest_cpu_share": shared.idlest_cpu_share,
+                       "workers": [{"cpu_s": round(w.cpu_s, 6), "connections_peak": w.connections_peak}
+                                   for w in shared.workers]}
     engine_after = server.engine_usage()
     engine = _engine_usage(engine_before, engine_after) if engine_before is not None else None
     return outcome, usage, seen, engine

@@ -157,7 +157,7 @@ class WorkloadSpec:
     calibrated: bool = False
 
 
-# 2: served_share, latency_p99_corrected_ms and helper_cpu_s added; a failed run's rps is
+# 2: served_share, latency_p99_corrected_ms, helper_cpu_s and idlest_worker_cpu_share added; a failed run's rps is
 # empty (harness/store.py reads schema 1 files, their new columns empty)
 SCHEMA_VERSION = 2
 
@@ -271,6 +271,8 @@ class RunResult:
     server_cpu_s: float
     server_rss_peak_mib: float
     helper_cpu_s: float             # the harness's own helper (the /upstream delay service)
+    idlest_worker_cpu_share: float | None   # the idlest worker process's share of the
+                                    # workers' CPU (harness/measure/balance.py); None: one process
     generator_cpu_s: float
     generator_cpu_share: float      # of the generator's own cores, 0..1
     foreign_cpu_share: float        # CPU used by neither server nor generator, 0..1

@@ -16,7 +16,8 @@ import pandas as pd
 from harness import limits
 from harness.analysis import frame, stats
 from harness.analysis.thresholds import (ERROR_SHARE, GENERATOR_BOUND_SHARE, LIMIT_REACHED,
-                                         MIN_CLEAN_REPEATS, MIN_COST_CPU_S, NOISY_FOREIGN_SHARE,
+                                         IDLE_WORKER_FRACTION, MIN_CLEAN_REPEATS, MIN_COST_CPU_S,
+                                         NOISY_FOREIGN_SHARE,
                                          ROUNDING, UNSTABLE_CV, WAIT_SLACK_MS, WINDOW_SLACK)
 from workloads.contract import WORKLOADS as ENDPOINT_WORKLOADS
 
@@ -242,6 +243,22 @@ def cost_from_ticks(runs):
         f"{MIN_COST_CPU_S:g} s the 10 ms ticks of /proc are more than {WINDOW_SLACK:.0%} of it"))
 
 
+CPU_BOUND_WORKLOADS = frozenset({"cpu"})
+
+
+def idle_worker(runs):
+    if "idlest_worker_cpu_share" not in runs.columns:
+        return pd.Series(dtype=object)
+    even = 1 / runs["workers"].where(runs["workers"] > 1)
+    busy = runs["connections"].notna() & (runs["connections"] >= runs["workers"])
+    bad = (_measured(runs) & runs["workload"].isin(CPU_BOUND_WORKLOADS) & busy
+           & (runs["idlest_worker_cpu_share"] < IDLE_WORKER_FRACTION * even))
+    return _reasons(runs, bad, lambda r: (
+        f"the idlest of {int(r['workers'])} worker processes did {r['idlest_worker_cpu_share']:.0%} of the "
+        f"workers' CPU on a CPU-bound point with {int(r['connections'])} connections, under half its even "
+        f"share of {1 / r['workers']:.0%}: a core waited while work queued on another worker"))
+
+
 def locust_as_endpoint(runs):
     bad = (runs["driver"] == "locust") & (runs["workload"].isin(ENDPOINT_WORKLOADS)
                                           | (runs["limit_kind"] == "generator"))
@@ -364,6 +381,10 @@ INVARIANTS: tuple[Invariant, ...] = (
     Invariant("cost-from-ticks", "row", f"A cost per request comes from at least {MIN_COST_CPU_S:g} s of server CPU.",
          "/proc counts CPU in 10 ms ticks: Go's cost read 750 µs at 50 req/s and 101 µs at 4,000.",
          cost_from_ticks),
+    Invariant("idle-worker", "row", "On a CPU-bound point with at least one connection per worker, no worker "
+         f"process of a multi-process server does under {IDLE_WORKER_FRACTION:.0%} of its even share of the "
+         "workers' CPU.", "Connections shared unevenly leave a core idle (gunicorn#3433, granian#544, Node's "
+         "cluster docs); the throughput is then the balancing's, not the model's.", idle_worker),
     Invariant("locust-as-endpoint", "row", "A locust run is stored as its scenario, with a closed-system limit, "
          "not as an endpoint workload with a generator limit.", "A scenario with think time Z and N users "
          "is bounded by N / (Z + R) (the interactive response time law), not by the endpoint's ceiling.",

@@ -75,3 +75,12 @@ WAIT_SLACK_MS = 1.0
 # Exact comparisons of stored floats (the store keeps 6 decimals): efficiency against
 # rps / limit, a share against 0..1.
 ROUNDING = 1e-3
+
+# --- how multi-process servers share the work ---------------------------------------------------
+
+# On a CPU-bound point with at least as many connections as worker processes, every worker
+# should carry about 1/N of the workers' CPU. Under half of that even share, a worker sat
+# idle while a core waited: pyserver's shared listening socket gave its idler worker 1% of
+# the CPU against gunicorn sync's 50% (docs/pyserver-forked-balance.md), far outside the
+# few points repeats move.
+IDLE_WORKER_FRACTION = 0.5

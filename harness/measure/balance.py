@@ -29,6 +29,7 @@ Use::
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
@@ -179,8 +180,11 @@ class BalanceMeter:
     during the interval counts from 0; one that died keeps its last sampled CPU.
     """
 
-    def __init__(self, pids: Callable[[], Sequence[int]]):
+    def __init__(self, pids: Callable[[], Sequence[int]], *, interval: float = 1.0):
         self._pids = pids
+        self._interval = interval       # connections are only seen while the load runs
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
         self._base: dict[int, float] = {}
         self._last: dict[int, float] = {}
         self._peak: dict[int, int] = {}
@@ -193,7 +197,13 @@ class BalanceMeter:
                 self._base[pid] = self._last[pid] = cpu
                 self._peak[pid] = 0
         self.sample()
+        self._thread = threading.Thread(target=self._loop, name="balance-meter", daemon=True)
+        self._thread.start()
         return self
+
+    def _loop(self) -> None:
+        while not self._stopping.wait(self._interval):
+            self.sample()
 
     def sample(self) -> None:
         workers = workers_of(self._pids())
@@ -207,6 +217,9 @@ class BalanceMeter:
         self._samples += 1
 
     def stop(self) -> Balance:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join()
         self.sample()
         return Balance(tuple(WorkerUsage(pid, self._last[pid] - self._base[pid], self._peak[pid])
                              for pid in sorted(self._last)), self._samples)

@@ -70,6 +70,9 @@ BREAKS = {
                                             helper_cpu_s=None),                             # CPU unrecorded
     "generator-on-server-cores": lambda: rows(server_cpus="0-1", load_cpus="0", generator_cpu_s=2.0),
     "cost-from-ticks": lambda: rows(server_cpu_s=0.15),
+    # pyserver forked before per-worker sockets: 2 workers, 16 connections, one worker idle
+    "idle-worker": lambda: rows(workload="cpu", target="/cpu?n=45528", connections=16, workers=2,
+                                idlest_worker_cpu_share=0.01),
     "locust-as-endpoint": lambda: rows(driver="locust", workload="hello", target="/hello",
                                        limit_kind="generator", latency_p50_ms=51.0),
     "unserved-connections": lambda: rows(connections=1024),
@@ -90,6 +93,13 @@ def test_every_invariant_has_a_breaking_case():
 def test_invariant_catches_what_it_forbids(name):
     found = names(BREAKS[name]())
     assert name in found, f"{name} missed; found {sorted(found)}"
+
+
+def test_an_idle_worker_is_flagged_only_where_every_worker_had_work():
+    cpu = dict(workload="cpu", target="/cpu?n=45528", workers=2)
+    assert "idle-worker" not in names(rows(**cpu, connections=16, idlest_worker_cpu_share=0.45))
+    assert "idle-worker" not in names(rows(**cpu, connections=1, idlest_worker_cpu_share=0.0))
+    assert "idle-worker" in names(rows(**cpu, connections=16, idlest_worker_cpu_share=0.2))
 
 
 def test_violation_names_its_runs_and_figures():
