@@ -24,11 +24,16 @@ help:
 	@echo "make serve MODE=threaded|forked|async APP=module:callable [BIND=host:port] [ARGS=...]"
 	@echo "make clean         remove .venv, bin/, node_modules/"
 
-# The virtualenv is rebuilt when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# The virtualenv holds exactly the lock (every pin hash-checked), then the project itself
+# without resolving anything. It is rebuilt from scratch when the lock or pyproject.toml
+# changes; a lock older than pyproject's dependencies stops here (`make lock`, mk/lock.mk).
+LOCK := requirements.lock.txt
+$(VENV)/.installed: $(LOCK) pyproject.toml
+	@$(PYTHON) mk/lockcheck.py check $(LOCK)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,peers,analysis,load,docker]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 venv: $(VENV)/.installed
@@ -62,4 +67,4 @@ bench: venv tools loadtools $$(BENCH_DEPS)
 	$(VENV)/bin/arena report $(BENCH_CAMPAIGN)
 
 clean:
-	rm -rf $(VENV) $(BIN) servers/node/node_modules .pytest_cache
+	rm -rf $(VENV) $(BIN) servers/node/node_modules .pytest_cache .tools
