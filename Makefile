@@ -13,16 +13,36 @@ ARGS     ?=
 
 .PHONY: help venv test serve bench bench-server tools clean
 
+# Every target, by what it is for (tests/test_make_help.py checks that none is left out).
 help:
-	@echo "make bench         quick benchmark sweep, natively, ending in a report with charts"
-	@echo "make bench-full    the full sweep (harness/sweeps/full.toml)"
-	@echo "make report CAMPAIGN=NAME / make docs   reports and published charts from results/"
-	@echo "make docker        container images (make docker-engine / docker-base without a registry)"
-	@echo "make bench-docker  the same points natively and in Docker, side by side, then a report"
-	@echo "make test          the test suite (installs what it needs)"
-	@echo "make bench-server  pyserver vs gunicorn, side by side (wrk)"
-	@echo "make serve MODE=threaded|forked|async APP=module:callable [BIND=host:port] [ARGS=...]"
-	@echo "make clean         remove .venv, bin/, node_modules/"
+	@echo "The two commands:"
+	@echo "  make bench         quick benchmark sweep, natively, ending in a report with charts"
+	@echo "  make test          the test suite (installs what it needs)"
+	@echo ""
+	@echo "Measure:"
+	@echo "  make bench-full    the full sweep (harness/sweeps/full.toml); SWEEP_ARGS=... go to arena sweep"
+	@echo "  make bench-docker  the same points natively and in Docker, side by side, then a report"
+	@echo "  make bench-server  pyserver vs gunicorn, side by side (wrk)"
+	@echo "  make serve MODE=threaded|forked|async APP=module:callable [BIND=host:port] [ARGS=...]"
+	@echo ""
+	@echo "Read results:"
+	@echo "  make report CAMPAIGN=NAME   results/NAME/report.md + report.html (self-contained)"
+	@echo "  make docs          docs/results.md, docs/charts/ and the README's block from results/published.txt"
+	@echo "  make notebook      JupyterLab on notebooks/ (127.0.0.1 with a token; prints the URL)"
+	@echo ""
+	@echo "Set up (the targets above run what they need):"
+	@echo "  make venv          .venv from requirements.lock.txt (hash-checked), then the project"
+	@echo "  make lock          update requirements.lock.txt after editing pyproject.toml (LOCK_ARGS=--upgrade: all newest)"
+	@echo "  make tools         wrk from Debian (installed as root)"
+	@echo "  make loadtools     vegeta into bin/ (go install); checks locust"
+	@echo "  make runtimes      the Go server and upstream service into bin/, the Node packages"
+	@echo "  make browser       Debian's chromium for the report's browser test (installed as root)"
+	@echo "  make docker        every container image (make docker-engine / docker-base without a registry)"
+	@echo "  make clean         remove .venv, bin/, node_modules/, .tools/"
+	@echo ""
+	@echo "Parts of make test: make go-test / node-test / docker-test / docker-test-prep"
+	@echo "One step at a time: the arena command (arena --help): serve, up, verify, run, sweep, report."
+	@echo "This list: make help."
 
 # The virtualenv holds exactly the lock (every pin hash-checked), then the project itself
 # without resolving anything. It is rebuilt from scratch when the lock or pyproject.toml
