@@ -22,7 +22,7 @@ help:
 	@echo "Measure:"
 	@echo "  make bench-full    the full sweep (harness/sweeps/full.toml); SWEEP_ARGS=... go to arena sweep"
 	@echo "  make bench-docker  the same points natively and in Docker, side by side, then a report"
-	@echo "  make bench-server  pyserver vs gunicorn, side by side (wrk)"
+	@echo "  make bench-server  pyserver vs gunicorn, model for model (harness/sweeps/bench-server.toml), then a report"
 	@echo "  make serve MODE=threaded|forked|async APP=module:callable [BIND=host:port] [ARGS=...]"
 	@echo ""
 	@echo "Read results:"
@@ -41,7 +41,7 @@ help:
 	@echo "  make clean         remove .venv, bin/, node_modules/, .tools/"
 	@echo ""
 	@echo "Parts of make test: make go-test / node-test / docker-test / docker-test-prep"
-	@echo "One step at a time: the arena command (arena --help): serve, up, verify, run, sweep, report."
+	@echo "The one command behind them, one step at a time: .venv/bin/arena --help (list, run, sweep, report, docs, ...)"
 	@echo "This list: make help."
 
 # The virtualenv holds exactly the lock (every pin hash-checked), then the project itself
