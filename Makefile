@@ -13,24 +13,47 @@ ARGS     ?=
 
 .PHONY: help venv test serve bench bench-server tools clean
 
+# Every target, by what it is for (tests/test_make_help.py checks that none is left out).
 help:
-	@echo "make bench         quick benchmark sweep, natively, ending in a report with charts"
-	@echo "make bench-full    the full sweep (harness/sweeps/full.toml)"
-	@echo "make bench-server  pyserver vs gunicorn, model for model (harness/sweeps/bench-server.toml), then a report"
-	@echo "make bench-docker  the same points natively and in Docker, side by side, then a report"
-	@echo "make report CAMPAIGN=NAME   a campaign's report (Markdown + HTML) from results/NAME/"
-	@echo "make docs          every generated page: docs/, charts, the README's tables (arena docs)"
-	@echo "make docker        container images (make docker-engine / docker-base without a registry)"
-	@echo "make test          the test suite (installs what it needs)"
-	@echo "make serve MODE=threaded|forked|async APP=module:callable [BIND=host:port] [ARGS=...]"
-	@echo "make clean         remove .venv, bin/, node_modules/"
-	@echo "The one command behind them: .venv/bin/arena --help (list, run, sweep, report, docs, ...)"
+	@echo "The two commands:"
+	@echo "  make bench         quick benchmark sweep, natively, ending in a report with charts"
+	@echo "  make test          the test suite (installs what it needs)"
+	@echo ""
+	@echo "Measure:"
+	@echo "  make bench-full    the full sweep (harness/sweeps/full.toml); SWEEP_ARGS=... go to arena sweep"
+	@echo "  make bench-docker  the same points natively and in Docker, side by side, then a report"
+	@echo "  make bench-server  pyserver vs gunicorn, model for model (harness/sweeps/bench-server.toml), then a report"
+	@echo "  make serve MODE=threaded|forked|async APP=module:callable [BIND=host:port] [ARGS=...]"
+	@echo ""
+	@echo "Read results:"
+	@echo "  make report CAMPAIGN=NAME   results/NAME/report.md + report.html (self-contained)"
+	@echo "  make docs          docs/results.md, docs/charts/ and the README's block from results/published.txt"
+	@echo "  make notebook      JupyterLab on notebooks/ (127.0.0.1 with a token; prints the URL)"
+	@echo ""
+	@echo "Set up (the targets above run what they need):"
+	@echo "  make venv          .venv from requirements.lock.txt (hash-checked), then the project"
+	@echo "  make lock          update requirements.lock.txt after editing pyproject.toml (LOCK_ARGS=--upgrade: all newest)"
+	@echo "  make tools         wrk from Debian (installed as root)"
+	@echo "  make loadtools     vegeta into bin/ (go install); checks locust"
+	@echo "  make runtimes      the Go server and upstream service into bin/, the Node packages"
+	@echo "  make browser       Debian's chromium for the report's browser test (installed as root)"
+	@echo "  make docker        every container image (make docker-engine / docker-base without a registry)"
+	@echo "  make clean         remove .venv, bin/, node_modules/, .tools/"
+	@echo ""
+	@echo "Parts of make test: make go-test / node-test / docker-test / docker-test-prep"
+	@echo "The one command behind them, one step at a time: .venv/bin/arena --help (list, run, sweep, report, docs, ...)"
+	@echo "This list: make help."
 
-# The virtualenv is rebuilt when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+# The virtualenv holds exactly the lock (every pin hash-checked), then the project itself
+# without resolving anything. It is rebuilt from scratch when the lock or pyproject.toml
+# changes; a lock older than pyproject's dependencies stops here (`make lock`, mk/lock.mk).
+LOCK := requirements.lock.txt
+$(VENV)/.installed: $(LOCK) pyproject.toml
+	@$(PYTHON) mk/lockcheck.py check $(LOCK)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,peers,analysis,load,docker]'
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps -e .
 	touch $@
 
 venv: $(VENV)/.installed
@@ -67,4 +90,4 @@ bench-server: venv tools loadtools $$(BENCH_DEPS)
 	$(VENV)/bin/arena report $(SERVER_CAMPAIGN)
 
 clean:
-	rm -rf $(VENV) $(BIN) servers/node/node_modules .pytest_cache
+	rm -rf $(VENV) $(BIN) servers/node/node_modules .pytest_cache .tools

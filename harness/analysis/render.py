@@ -94,6 +94,50 @@ def _inline(text: str) -> str:
     return "".join(out)
 
 
+# --- sortable tables: the page's one script (inline, so report.html still needs no server) ------
+# A click on a column header sorts the table by that column, a second click the other way.
+# Cells that start with a number sort as numbers ("1,234", "12.5%", "94 (flagged)"), others
+# as text with their digits compared as numbers ("c64" before "c128"); "–" (no value) stays last.
+SORTABLE_TABLES = """<style>th[data-sort]{cursor:pointer;user-select:none}
+th[aria-sort=ascending]::after{content:" \\25B2"}th[aria-sort=descending]::after{content:" \\25BC"}</style>
+<script>
+(function () {
+  var NUMBER = /^[+-]?\\d[\\d,]*(\\.\\d+)?/;
+  function key(row, col) {
+    var text = row.cells[col] ? row.cells[col].textContent.trim() : "";
+    var m = text.match(NUMBER);
+    return {missing: text === "" || text === "\\u2013", num: m ? parseFloat(m[0].replace(/,/g, "")) : null, text: text};
+  }
+  function compare(a, b) {
+    if (a.missing || b.missing) return a.missing - b.missing;
+    if (a.num !== null && b.num !== null && a.num !== b.num) return a.num - b.num;
+    return a.text.localeCompare(b.text, undefined, {numeric: true});
+  }
+  function sortBy(table, th, col) {
+    var rows = Array.prototype.slice.call(table.rows, 1);
+    var up = th.getAttribute("aria-sort") !== "ascending";
+    rows.sort(function (r, s) {
+      var a = key(r, col), b = key(s, col);
+      return (a.missing || b.missing) ? compare(a, b) : (up ? 1 : -1) * compare(a, b);
+    });
+    Array.prototype.forEach.call(table.rows[0].cells, function (h) { h.removeAttribute("aria-sort"); });
+    th.setAttribute("aria-sort", up ? "ascending" : "descending");
+    rows.forEach(function (r) { r.parentNode.appendChild(r); });
+  }
+  Array.prototype.forEach.call(document.querySelectorAll("table"), function (table) {
+    if (table.rows.length < 3) return;
+    Array.prototype.forEach.call(table.rows[0].cells, function (th, col) {
+      th.setAttribute("data-sort", "");
+      th.tabIndex = 0;
+      th.title = "sort by this column";
+      th.addEventListener("click", function () { sortBy(table, th, col); });
+      th.addEventListener("keydown", function (e) { if (e.key === "Enter") sortBy(table, th, col); });
+    });
+  });
+})();
+</script>"""
+
+
 def render_html(blocks: list, title: str) -> str:
     out = [f"<!doctype html><html lang=en><meta charset=utf-8><title>{html.escape(title)}</title>"
            f"<style>{_CSS}</style><body>"]
@@ -111,5 +155,6 @@ def render_html(blocks: list, title: str) -> str:
             out.append(f'<img alt="{html.escape(b.alt)}" src="data:image/png;base64,{data}">')
         elif isinstance(b, Bullets):
             out.append("<ul>" + "".join(f"<li>{_inline(i)}</li>" for i in b.items) + "</ul>")
+    out.append(SORTABLE_TABLES)
     out.append("</body></html>")
     return "\n".join(out)
