@@ -6,6 +6,7 @@ I/O) then yields to the other connections, as in Node.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import time
@@ -15,6 +16,12 @@ from pyserver.channel import CLOSE, Channel, limits_from, serve_buffered
 # The app must be imported after patching (an app that did `from time import sleep`
 # would otherwise keep the blocking one): under a master, each worker loads it.
 LOAD_APP_AFTER_PREPARE = True
+
+# gevent is an optional extra (it does not build on free-threaded CPython): say so when
+# the mode is chosen, before anything listens. find_spec, not import: patching comes first.
+if importlib.util.find_spec("gevent") is None:
+    raise ValueError("--mode async needs gevent, which is not installed: "
+                     "pip install 'concurrency-arena[async]' (or gevent)")
 
 
 def prepare() -> None:
