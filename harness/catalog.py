@@ -13,11 +13,14 @@ import tomllib
 from dataclasses import replace
 from pathlib import Path
 
+from harness.launch.native import LaunchError
 from harness.specs import MODELS, RUNTIMES, ServerSpec, Sizing
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "servers" / "catalog.toml"
 BIN = ROOT / "bin"
+# The free-threaded interpreter (make python-ft) that argv's {python_ft} names.
+VENV_FT_PYTHON = ROOT / ".venv-ft" / "bin" / "python"
 APPS = {"wsgi": "workloads.python.wsgi_app:app", "flask": "workloads.python.flask_app:app"}
 
 _REQUIRED = {"name", "runtime", "model", "argv", "workers", "threads", "ready", "why"}
@@ -126,11 +129,30 @@ def sizing(spec: ServerSpec, cores: int) -> Sizing:
     return Sizing(cores=cores, workers=size(spec.workers, cores), threads=size(spec.threads, cores))
 
 
+def python_build(spec: ServerSpec) -> str | None:
+    """The CPython build an entry runs on: "free-threaded" (PEP 703) where its argv names
+    {python_ft}, "default" for the other Python entries, None for other runtimes. What a
+    run reads back from the server (gil_enabled, python_build) is checked against this."""
+    if spec.runtime != "python":
+        return None
+    return "free-threaded" if any("{python_ft}" in arg for arg in spec.argv) else "default"
+
+
+def _python_ft(spec: ServerSpec) -> str:
+    """{python_ft} for ``spec``; a LaunchError (what launchers report) where it is not built."""
+    if python_build(spec) != "free-threaded":
+        return ""
+    if not VENV_FT_PYTHON.exists():
+        raise LaunchError(f"{spec.name}: free-threaded Python not built: run make python-ft "
+                           f"(no {VENV_FT_PYTHON})")
+    return str(VENV_FT_PYTHON)
+
+
 def command(spec: ServerSpec, *, host: str, port: int, cores: int) -> tuple[list[str], dict[str, str]]:
     """The argv and extra environment that start ``spec`` on host:port."""
     sized = sizing(spec, cores)
     values = {
-        "python": sys.executable, "venv_bin": str(Path(sys.executable).parent), "bin": str(BIN),
+        "python": sys.executable, "python_ft": _python_ft(spec), "venv_bin": str(Path(sys.executable).parent), "bin": str(BIN),
         "host": host, "port": str(port), "workers": str(sized.workers),
         "threads": str(sized.threads), "app": APPS.get(spec.app or "", ""),
     }
