@@ -10,7 +10,7 @@ Pure arithmetic, no I/O (RESEARCH.md section 8):
 - **CPU (utilisation law)**: throughput <= usable cores / CPU service time. Usable
   cores are the cores the server was given, capped by how many can run the app's code
   at once: one per process for Python (the GIL) and Node (one event loop per
-  process), every core for Go.
+  process), every core for Go, and one per thread for Python whose GIL is off.
 - **The generator's own ceiling**: a run that used share ``s`` of its cores to send
   ``X`` req/s could at most send about ``X / s`` (CPU cost per request assumed flat).
 - **The offered rate** of an open-loop run: a server cannot answer more than is sent.
@@ -59,10 +59,18 @@ def concurrency_slots(model: str, workers: int, threads: int) -> float:
     return float(workers * threads)
 
 
-def cpu_parallelism(runtime: str, workers: int, cores: int) -> int:
-    """Cores that can run application code at once: one per process for Python and Node."""
+def cpu_parallelism(runtime: str, workers: int, cores: int, *, gil_enabled: bool = True,
+                    threads: int = 1) -> int:
+    """Cores that can run application code at once: one per process for Python and Node.
+
+    Python without the GIL (free-threaded CPython, PEP 703, with ``gil_enabled`` read back
+    False from the running server) runs every thread at once: workers x threads, up to the
+    cores. https://docs.python.org/3.13/howto/free-threading-python.html
+    """
     if cores < 1:
         raise ValueError(f"cores must be >= 1, got {cores}")
+    if runtime == "python" and not gil_enabled:
+        return max(1, min(workers * threads, cores))
     if runtime in ONE_CORE_PER_PROCESS:
         return max(1, min(workers, cores))
     return cores
@@ -92,19 +100,21 @@ def generator_ceiling(achieved_rps: float, generator_share: float | None) -> flo
 def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
           connections: int | None = None, rate: float | None = None,
           wait_s: float = 0.0, cpu_service_s: float = 0.0,
-          generator_rps: float | None = None) -> Limit:
+          generator_rps: float | None = None, gil_enabled: bool = True) -> Limit:
     """The smallest ceiling that applies to one point.
 
     ``wait_s`` is the workload's known wait per request (``/io?ms=50`` -> 0.05),
     ``cpu_service_s`` its known CPU time per request (calibrated kernel time), both 0
     when unknown (``/hello``). ``connections`` is the closed loop's client count,
-    ``rate`` the open loop's offered req/s, ``generator_rps`` the generator's ceiling.
+    ``rate`` the open loop's offered req/s, ``generator_rps`` the generator's ceiling,
+    ``gil_enabled`` the GIL state the running server reported (False only on a
+    free-threaded build that kept it off).
     """
     candidates: list[Limit] = []
     slots = concurrency_slots(model, workers, threads)
     in_flight = min(slots, connections) if connections else slots
     latency = wait_s + cpu_service_s
-    usable = cpu_parallelism(runtime, workers, cores)
+    usable = cpu_parallelism(runtime, workers, cores, gil_enabled=gil_enabled, threads=threads)
     cpu = cpu_ceiling(usable, cpu_service_s)
     if cpu is not None:
         candidates.append(Limit(cpu, "cpu", f"{usable} core(s) / {cpu_service_s * 1e3:g} ms of CPU"))
