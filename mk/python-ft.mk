@@ -60,3 +60,7 @@ GIL_CAMPAIGN ?= gil-$(shell date +%Y%m%d)
 bench-gil: venv tools loadtools python-ft $$(BENCH_DEPS)
 	$(VENV)/bin/arena sweep harness/sweeps/gil.toml --campaign $(GIL_CAMPAIGN) $(SWEEP_ARGS)
 	$(VENV)/bin/arena report $(GIL_CAMPAIGN)
+
+# tests/gil quote why the build is absent when they skip; ARENA_REQUIRE_PYTHON_FT=1
+# turns those skips into failures.
+test: export ARENA_PYTHON_FT_STATUS = $(PYTHON_FT_CACHE)/unavailable.txt

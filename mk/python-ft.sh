@@ -18,8 +18,11 @@ cache=${PYTHON_FT_CACHE:?} prefix=${PYTHON_FT_PREFIX:?} suite=${PYTHON_FT_SUITE:
 package=${PYTHON_FT_PACKAGE:?} mirror=${PYTHON_FT_MIRROR:?} jobs=${PYTHON_FT_JOBS:-2}
 build_deps=${PYTHON_FT_BUILD_DEPS:?}
 log=$cache/build.log
+# Why it could not build, for the tests that then skip (tests/gil/conftest.py reads it).
+status=$cache/unavailable.txt
+mkdir -p "$cache"; rm -f "$status"
 
-cannot() { echo "python-ft: cannot build free-threaded Python here: $*" >&2; exit 3; }
+cannot() { echo "python-ft: cannot build free-threaded Python here: $*" | tee "$status" >&2; exit 3; }
 failed() { echo "python-ft: $* (log: $log)" >&2; tail -15 "$log" >&2 || true; exit 1; }
 
 # The build packages come from this machine's own suite; only root can install them.
