@@ -13,6 +13,8 @@
 
 PYTHON_FT_PREFIX  ?= $(CURDIR)/.python-ft
 PYTHON_FT         := $(PYTHON_FT_PREFIX)/bin/python3.13t
+# Written by mk/python-ft.sh after a complete install passed its checks.
+PYTHON_FT_BUILT   := $(PYTHON_FT_PREFIX)/.built
 VENV_FT           := .venv-ft
 # Outside the repository: the source package and the build tree (about 500 MB while building).
 PYTHON_FT_CACHE   ?= /var/tmp/arena-python-ft
@@ -31,12 +33,12 @@ PYTHON_FT_ENV = PYTHON_FT_CACHE=$(PYTHON_FT_CACHE) PYTHON_FT_PREFIX=$(PYTHON_FT_
   PYTHON_FT_SUITE=$(PYTHON_FT_SUITE) PYTHON_FT_PACKAGE=$(PYTHON_FT_PACKAGE) \
   PYTHON_FT_MIRROR=$(PYTHON_FT_MIRROR) PYTHON_FT_BUILD_DEPS="$(PYTHON_FT_BUILD_DEPS)"
 
-$(PYTHON_FT):
+$(PYTHON_FT_BUILT):
 	@$(PYTHON_FT_ENV) sh mk/python-ft.sh
 
 # Rebuilt when pyproject.toml changes, like .venv. PYTHON_GIL is unset so that the
 # check below reads the build's default, not an override from the caller's shell.
-$(VENV_FT)/.installed: $(PYTHON_FT) pyproject.toml
+$(VENV_FT)/.installed: $(PYTHON_FT_BUILT) pyproject.toml
 	rm -rf $(VENV_FT)
 	$(PYTHON_FT) -m venv $(VENV_FT)
 	$(VENV_FT)/bin/python -m pip install --quiet --upgrade pip
@@ -48,7 +50,7 @@ $(VENV_FT)/.installed: $(PYTHON_FT) pyproject.toml
 # For `make test`: build where possible, else one line saying why; the tests that need
 # the build then skip with that reason (tests/gil). A real build failure still fails.
 python-ft-if-possible:
-	@if [ ! -x $(PYTHON_FT) ]; then $(PYTHON_FT_ENV) sh mk/python-ft.sh; rc=$$?; \
+	@if [ ! -e $(PYTHON_FT_BUILT) ]; then $(PYTHON_FT_ENV) sh mk/python-ft.sh; rc=$$?; \
 	  if [ $$rc = 3 ]; then echo "python-ft: tests/gil will be skipped"; exit 0; fi; \
 	  [ $$rc = 0 ] || exit $$rc; fi; \
 	$(MAKE) --no-print-directory $(VENV_FT)/.installed

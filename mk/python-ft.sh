@@ -47,7 +47,7 @@ apt_private="-o Dir::Etc::SourceList=$sources -o Dir::Etc::SourceParts=/nonexist
 tarball=$(ls "$cache"/src/"$package"_*.orig.tar.xz 2>/dev/null | tail -1 || true)
 if [ -z "$tarball" ]; then
   echo "python-ft: fetching the $package source package from Debian $suite ($mirror)"
-  apt-get $apt_private update >>"$log" 2>&1 || cannot "apt-get update of $mirror $suite failed (offline?): $(tail -1 "$log")"
+  apt-get $apt_private --error-on=any update >>"$log" 2>&1 || cannot "apt-get update of $mirror $suite failed (offline?): $(tail -1 "$log")"
   (cd "$cache/src" && apt-get $apt_private source --download-only "$package") >>"$log" 2>&1 \
     || cannot "apt-get source $package from $suite failed: $(tail -1 "$log")"
   tarball=$(ls "$cache"/src/"$package"_*.orig.tar.xz | tail -1)
@@ -57,13 +57,15 @@ rm -f "$sources"
 version=$(basename "$tarball" .orig.tar.xz); version=${version#"$package"_}
 tree=$cache/build/Python-$version
 echo "python-ft: building CPython $version --disable-gil into $prefix (about 5 minutes on 2 cores; log: $log)"
-rm -rf "$cache/build"; mkdir -p "$cache/build"
+rm -rf "$cache/build" "$prefix"; mkdir -p "$cache/build"
 tar -C "$cache/build" -xJf "$tarball" || failed "could not unpack $tarball"
 cd "$tree"
 ./configure --disable-gil --prefix="$prefix" --with-ensurepip=install >>"$log" 2>&1 || failed "configure failed"
 make -j"$jobs" >>"$log" 2>&1 || failed "make failed"
 make install >>"$log" 2>&1 || failed "make install failed"
 rm -rf "$cache/build"
-"$prefix/bin/python3t" -c 'import sys, sysconfig, ssl, zlib, ctypes; assert sysconfig.get_config_var("Py_GIL_DISABLED") == 1; assert not sys._is_gil_enabled()' \
+python_t=$prefix/bin/python${package#python}t   # python3.13t: the free-threaded ABI's "t"
+"$python_t" -c 'import sys, sysconfig, ssl, zlib, ctypes; assert sysconfig.get_config_var("Py_GIL_DISABLED") == 1; assert not sys._is_gil_enabled()' \
   || failed "the installed interpreter is not free-threaded or lacks ssl/zlib/ctypes"
-echo "python-ft: $prefix/bin/python3t ready (CPython $version, GIL disabled)"
+touch "$prefix/.built"      # make's target: only a complete, checked install has it
+echo "python-ft: $python_t ready (CPython $version, GIL disabled)"
