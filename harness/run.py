@@ -216,7 +216,8 @@ def _row(point: Point, spec: ServerSpec, wl: Workload, *, started_at: str, sha: 
                            connections=point.load.connections if o.loop == "closed" else None,
                            rate=point.load.rate if o.loop == "open" else None,
                            wait_s=wl.wait_s, cpu_service_s=point.cpu_service_s or 0.0,
-                           generator_rps=limits.generator_ceiling(o.rps, gen_share))
+                           generator_rps=limits.generator_ceiling(o.rps, gen_share),
+                           gil_enabled=(seen or {}).get("gil_enabled") is not False)  # as read back
         eff = limits.efficiency(o.rps, lim.rps)
         # the generator could not send more if it used > 90% of its cores, or if its
         # (server-free) cores had no idle time left because a neighbour took them
