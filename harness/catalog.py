@@ -138,6 +138,16 @@ def python_build(spec: ServerSpec) -> str | None:
     return "free-threaded" if any("{python_ft}" in arg for arg in spec.argv) else "default"
 
 
+def expects_gil(spec: ServerSpec) -> bool | None:
+    """The GIL state a run of ``spec`` should read back: off on the free-threaded build
+    unless the entry turns it on (env PYTHON_GIL=1), on for other Python entries; None for
+    other runtimes. https://docs.python.org/3.13/using/cmdline.html#envvar-PYTHON_GIL"""
+    build = python_build(spec)
+    if build is None:
+        return None
+    return build == "default" or dict(spec.env).get("PYTHON_GIL") == "1"
+
+
 def _python_ft(spec: ServerSpec) -> str:
     """{python_ft} for ``spec``; a LaunchError (what launchers report) where it is not built."""
     if python_build(spec) != "free-threaded":
