@@ -32,4 +32,3 @@ def test_cpu_limit_of_a_gil_free_threaded_server_is_the_cores():
     without = limits.limit(**common, gil_enabled=False)
     assert (with_gil.kind, with_gil.rps) == ("cpu", pytest.approx(1000))
     assert (without.kind, without.rps) == ("cpu", pytest.approx(2000))
-
