@@ -16,10 +16,13 @@ from pathlib import Path
 from harness import specs
 from harness.specs import MODELS, RUNTIMES, RunSpec, ServerSpec, Sizing, WorkloadSpec
 from workloads import contract
+from harness.launch import LaunchError
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOG = ROOT / "servers" / "catalog.toml"
 BIN = ROOT / "bin"
+# The free-threaded interpreter (make python-ft) that argv's {python_ft} names.
+VENV_FT_PYTHON = ROOT / ".venv-ft" / "bin" / "python"
 APPS = {"wsgi": "workloads.python.wsgi_app:app", "flask": "workloads.python.flask_app:app",
         "django": "workloads.python.django_app:app"}
 
@@ -129,11 +132,40 @@ def sizing(spec: ServerSpec, cores: int) -> Sizing:
     return Sizing(cores=cores, workers=size(spec.workers, cores), threads=size(spec.threads, cores))
 
 
+def python_build(spec: ServerSpec) -> str | None:
+    """The CPython build an entry runs on: "free-threaded" (PEP 703) where its argv names
+    {python_ft}, "default" for the other Python entries, None for other runtimes. What a
+    run reads back from the server (gil_enabled, python_build) is checked against this."""
+    if spec.runtime != "python":
+        return None
+    return "free-threaded" if any("{python_ft}" in arg for arg in spec.argv) else "default"
+
+
+def expects_gil(spec: ServerSpec) -> bool | None:
+    """The GIL state a run of ``spec`` should read back: off on the free-threaded build
+    unless the entry turns it on (env PYTHON_GIL=1), on for other Python entries; None for
+    other runtimes. https://docs.python.org/3.13/using/cmdline.html#envvar-PYTHON_GIL"""
+    build = python_build(spec)
+    if build is None:
+        return None
+    return build == "default" or dict(spec.env).get("PYTHON_GIL") == "1"
+
+
+def _python_ft(spec: ServerSpec) -> str:
+    """{python_ft} for ``spec``; a LaunchError (what launchers report) where it is not built."""
+    if python_build(spec) != "free-threaded":
+        return ""
+    if not VENV_FT_PYTHON.exists():
+        raise LaunchError(f"{spec.name}: free-threaded Python not built: run make python-ft "
+                           f"(no {VENV_FT_PYTHON})")
+    return str(VENV_FT_PYTHON)
+
+
 def command(spec: ServerSpec, *, host: str, port: int, cores: int) -> tuple[list[str], dict[str, str]]:
     """The argv and extra environment that start ``spec`` on host:port."""
     sized = sizing(spec, cores)
     values = {
-        "python": sys.executable, "venv_bin": str(Path(sys.executable).parent), "bin": str(BIN),
+        "python": sys.executable, "python_ft": _python_ft(spec), "venv_bin": str(Path(sys.executable).parent), "bin": str(BIN),
         "host": host, "port": str(port), "workers": str(sized.workers),
         "threads": str(sized.threads), "app": APPS.get(spec.app or "", ""),
     }

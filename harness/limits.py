@@ -16,8 +16,8 @@ and the utilisation law, U = X S (https://www.informit.com/articles/article.aspx
 - **CPU (utilisation law)**: throughput <= usable cores / CPU service time. Usable
   cores are the cores the server was given, capped by how many can run the app's code
   at once: one per process for Python (the GIL) and Node (one event loop per
-  process), every core for Go; minus the cores' worth the load generator used on
-  them when it shared the server's cores.
+  process), every core for Go, and one per thread for Python whose GIL is read back off;
+  minus the cores' worth the load generator used on them when it shared the server's cores.
 - **The generator's own ceiling**: a run that used share ``s`` of its cores to send
   ``X`` req/s could at most send about ``X / s`` (CPU cost per request assumed flat).
 - **The offered rate** of an open-loop run: a server cannot answer more than is sent.
@@ -69,10 +69,18 @@ def concurrency_slots(model: str, workers: int, threads: int) -> float:
     return float(workers * threads)
 
 
-def cpu_parallelism(runtime: str, workers: int, cores: int) -> int:
-    """Cores that can run application code at once: one per process for Python and Node."""
+def cpu_parallelism(runtime: str, workers: int, cores: int, *, gil_enabled: bool = True,
+                    threads: int = 1) -> int:
+    """Cores that can run application code at once: one per process for Python and Node.
+
+    Python without the GIL (free-threaded CPython, PEP 703, with ``gil_enabled`` read back
+    False from the running server) runs every thread at once: workers x threads, up to the
+    cores. https://docs.python.org/3.13/howto/free-threading-python.html
+    """
     if cores < 1:
         raise ValueError(f"cores must be >= 1, got {cores}")
+    if runtime == "python" and not gil_enabled:
+        return max(1, min(workers * threads, cores))
     if runtime in ONE_CORE_PER_PROCESS:
         return max(1, min(workers, cores))
     return cores
@@ -165,11 +173,15 @@ def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
     locust) makes the interactive law the closed loop's ceiling in place of the
     generator's (``generator_rps``). ``generator_cores`` is the cores' worth of CPU
     the generator used on the server's cores (:func:`generator_cores_on`).
+    The GIL state comes from ``seen`` too (``gil_enabled`` False only on a free-threaded
+    build that kept it off).
     """
     candidates: list[Limit] = []
     slots = observed_slots(model, workers, threads, seen)
     latency = wait_s + cpu_service_s
-    cpu = _cpu_candidate(runtime, workers, cores, cpu_service_s, generator_cores)
+    gil_enabled = (seen or {}).get("gil_enabled") is not False    # as read back
+    cpu = _cpu_candidate(runtime, workers, threads, cores, cpu_service_s, generator_cores,
+                         gil_enabled)
     if cpu is not None:
         candidates.append(cpu)
     if slots.count is None and latency > 0:
@@ -197,9 +209,9 @@ def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
     return min(candidates, key=lambda c: c.rps)
 
 
-def _cpu_candidate(runtime: str, workers: int, cores: int, service_s: float,
-                   generator_cores: float) -> Limit | None:
-    usable = cpu_parallelism(runtime, workers, cores)
+def _cpu_candidate(runtime: str, workers: int, threads: int, cores: int, service_s: float,
+                   generator_cores: float, gil_enabled: bool) -> Limit | None:
+    usable = cpu_parallelism(runtime, workers, cores, gil_enabled=gil_enabled, threads=threads)
     detail = f"{usable} core(s)"
     if generator_cores > 0:
         usable = min(usable, max(cores - generator_cores, 0.0))

@@ -231,6 +231,8 @@ def compose_file(cores: int = 2) -> str:
             "    <<: *upstream",
             '    command: ["/app/bin/arena-upstream", "-addr", "${ARENA_HOST:-127.0.0.1}:${ARENA_UPSTREAM_PORT:-8081}"]']
     for name, spec in catalog.load().items():
+        if catalog.python_build(spec) == "free-threaded":
+            continue    # the image has the standard build only; -ft entries run natively
         argv, env = container_command(spec, host="${ARENA_HOST:-127.0.0.1}",
                                       port="${ARENA_PORT:-8000}", cores=cores)
         if "upstream" in spec.workloads:

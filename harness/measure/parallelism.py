@@ -32,7 +32,7 @@ def proc_threads(pid: int) -> int | None:
 
 
 def server_info(url: str, timeout: float = 5.0) -> dict:
-    """GET /_arena/info where the server has it (Go, Node), else {}."""
+    """GET /_arena/info where the server has it (Go, Node, the Python apps), else {}."""
     parts = urlsplit(url)
     conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
@@ -49,6 +49,17 @@ def server_info(url: str, timeout: float = 5.0) -> dict:
         conn.close()
 
 
+def gil_state(reported: dict) -> dict:
+    """``gil_enabled`` (bool) and ``python_build`` ("default" or "free-threaded") as a Python
+    server said of itself (pyserver's READY line says 0/1, the Python apps' /_arena/info
+    true/false); None for both where it did not (Go, Node, a server without either)."""
+    enabled = reported.get("gil_enabled")
+    if isinstance(enabled, str):
+        enabled = {"1": True, "true": True, "0": False, "false": False}.get(enabled.lower())
+    return {"gil_enabled": enabled if isinstance(enabled, bool) else None,
+            "python_build": reported.get("python_build")}
+
+
 def observe(pids: list[int], *, url: str, ready_line: str | None) -> dict:
     """Effective parallelism of a running server tree, flat for a results row.
 
@@ -56,6 +67,9 @@ def observe(pids: list[int], *, url: str, ready_line: str | None) -> dict:
     ``os_threads`` sums their threads, ``cpus_allowed`` is the affinity of the
     first process; ``reported_*`` is what the server says of itself. Call it
     after warm-up: a pre-forking master answers before all its workers exist.
+    ``gil_enabled`` and ``python_build`` come from the same reports (gil_state); the
+    info endpoint is read last, so the state of a worker serving requests wins over
+    the one its master printed at READY.
     """
     threads = [t for t in (proc_threads(pid) for pid in pids) if t is not None]
     try:
@@ -67,4 +81,5 @@ def observe(pids: list[int], *, url: str, ready_line: str | None) -> dict:
     reported = {k: v for k, v in ready_fields(ready_line).items() if k not in ("pid", "address")}
     reported.update({k: v for k, v in server_info(url).items() if k != "pid"})
     observed.update({f"reported_{k}": v for k, v in sorted(reported.items())})
+    observed.update(gil_state(reported))
     return observed

@@ -5,6 +5,7 @@ import importlib.util
 import os
 import signal
 import sys
+import sysconfig
 
 from pyserver import modes
 from pyserver.listeners import open_listeners
@@ -68,10 +69,20 @@ def _check_findable(app: str) -> None:
         raise ValueError(f"cannot import {top!r}: no module named {top!r}")
 
 
+def gil_fields() -> str:
+    """The GIL as this process has it after importing the app, read back, not assumed:
+    an extension not marked free-threading safe re-enables it at import (PEP 703)."""
+    is_gil_enabled = getattr(sys, "_is_gil_enabled", None)   # 3.13+; earlier, always on
+    enabled = is_gil_enabled() if is_gil_enabled else True
+    build = "free-threaded" if sysconfig.get_config_var("Py_GIL_DISABLED") else "default"
+    return f"gil_enabled={int(enabled)} python_build={build}"
+
+
 def ready_line(config, address: tuple[str, int]) -> str:
     host = f"[{address[0]}]" if ":" in address[0] else address[0]
     return (f"READY mode={config.mode} pid={os.getpid()} address=http://{host}:{address[1]} "
-            f"workers={config.workers} threads={config.threads} connections={config.connections}")
+            f"workers={config.workers} threads={config.threads} connections={config.connections} "
+            f"{gil_fields()}")
 
 
 def announce(line: str) -> None:

@@ -14,7 +14,8 @@ from harness.launch.native import process_tree
 
 READY = re.compile(r"^READY mode=(?P<mode>\w+) pid=(?P<pid>\d+) address=http://127\.0\.0\.1:"
                    r"(?P<port>\d+) workers=(?P<workers>\d+) threads=(?P<threads>\d+) "
-                   r"connections=(?P<connections>\d+)$")
+                   r"connections=(?P<connections>\d+) gil_enabled=(?P<gil_enabled>[01]) "
+                   r"python_build=(?P<python_build>default|free-threaded)$")
 APP = "workloads.python.wsgi_app:app"
 
 

@@ -7,7 +7,10 @@ so both serve identical bytes.
 from __future__ import annotations
 
 import http.client
+import json
 import os
+import sys
+import sysconfig
 import threading
 import time
 
@@ -97,6 +100,19 @@ def upstream(query: str) -> Reply:
     return 200, JSON, body
 
 
+def arena_info(query: str) -> Reply:
+    """GET /_arena/info (introspection, not the contract): the GIL as the process serving
+    this request has it now. Read per request, because importing an extension module not
+    marked free-threading safe turns the GIL back on at run time
+    (https://docs.python.org/3.13/howto/free-threading-python.html)."""
+    is_gil_enabled = getattr(sys, "_is_gil_enabled", None)   # 3.13+
+    info = {"runtime": "python", "pid": os.getpid(),
+            "python_version": ".".join(map(str, sys.version_info[:3])),
+            "python_build": "free-threaded" if sysconfig.get_config_var("Py_GIL_DISABLED") else "default",
+            "gil_enabled": is_gil_enabled() if is_gil_enabled else True}
+    return 200, JSON, json.dumps(info, separators=(",", ":")).encode()
+
+
 GET_ROUTES = {
     "/hello": hello,
     "/json": json_,
@@ -104,6 +120,7 @@ GET_ROUTES = {
     "/cpu": cpu,
     "/mixed": mixed,
     "/upstream": upstream,
+    "/_arena/info": arena_info,
 }
 
 

@@ -6,12 +6,19 @@ I/O) then yields to the other connections, as in Node.
 """
 from __future__ import annotations
 
+import importlib.util
 import os
 import socket
 import time
 
 from pyserver.channel import CLOSE, NO_DEADLINE, Channel, limits_from, serve_buffered
 from pyserver.modes import Mode
+
+# gevent is an optional extra (it does not build on free-threaded CPython): say so when
+# the mode is chosen, before anything listens. find_spec, not import: patching comes first.
+if importlib.util.find_spec("gevent") is None:
+    raise ValueError("--mode async needs gevent, which is not installed: "
+                     "pip install 'concurrency-arena[async]' (or gevent)")
 
 
 def prepare() -> None:
