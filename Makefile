@@ -11,7 +11,7 @@ APP      ?= workloads.python.wsgi_app:app
 BIND     ?= 127.0.0.1:8000
 ARGS     ?=
 
-.PHONY: help venv test serve bench bench-server tools clean
+.PHONY: help venv test serve bench bench-server bench-stacks tools clean
 
 # Every target, by what it is for (tests/test_make_help.py checks that none is left out).
 help:
@@ -23,6 +23,8 @@ help:
 	@echo "  make bench-full    the full sweep (harness/sweeps/full.toml); SWEEP_ARGS=... go to arena sweep"
 	@echo "  make bench-docker  the same points natively and in Docker, side by side, then a report"
 	@echo "  make bench-server  pyserver vs gunicorn, model for model (harness/sweeps/bench-server.toml), then a report"
+	@echo "  make bench-stacks  the article's stacks: Flask and Django under uWSGI and gunicorn (harness/sweeps/stacks.toml)"
+	@echo "  make bench-gil     each Python server on free-threaded CPython 3.13t beside its standard twin (harness/sweeps/gil.toml)"
 	@echo "  make serve MODE=threaded|forked|async APP=module:callable [BIND=host:port] [ARGS=...]"
 	@echo ""
 	@echo "Read results:"
@@ -37,10 +39,11 @@ help:
 	@echo "  make loadtools     vegeta into bin/ (go install); checks locust"
 	@echo "  make runtimes      the Go server and upstream service into bin/, the Node packages"
 	@echo "  make browser       Debian's chromium for the report's browser test (installed as root)"
+	@echo "  make python-ft     CPython 3.13 without the GIL from Debian's source, and .venv-ft (as root; cached)"
 	@echo "  make docker        every container image (make docker-engine / docker-base without a registry)"
 	@echo "  make clean         remove .venv, bin/, node_modules/, .tools/"
 	@echo ""
-	@echo "Parts of make test: make go-test / node-test / docker-test / docker-test-prep"
+	@echo "Parts of make test: make go-test / node-test / docker-test / docker-test-prep / python-ft-if-possible"
 	@echo "The one command behind them, one step at a time: .venv/bin/arena --help (list, run, sweep, report, docs, ...)"
 	@echo "This list: make help."
 
@@ -88,6 +91,12 @@ SERVER_CAMPAIGN ?= bench-server-$(shell date +%Y%m%d)
 bench-server: venv tools loadtools $$(BENCH_DEPS)
 	$(VENV)/bin/arena sweep harness/sweeps/bench-server.toml --campaign $(SERVER_CAMPAIGN) $(SWEEP_ARGS)
 	$(VENV)/bin/arena report $(SERVER_CAMPAIGN)
+
+# The article's own stacks (Flask and Django under uWSGI and gunicorn), then a report.
+STACKS_CAMPAIGN ?= stacks-$(shell date +%Y%m%d)
+bench-stacks: venv tools loadtools $$(BENCH_DEPS)
+	$(VENV)/bin/arena sweep harness/sweeps/stacks.toml --campaign $(STACKS_CAMPAIGN) $(SWEEP_ARGS)
+	$(VENV)/bin/arena report $(STACKS_CAMPAIGN)
 
 clean:
 	rm -rf $(VENV) $(BIN) servers/node/node_modules .pytest_cache .tools
