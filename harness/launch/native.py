@@ -30,6 +30,7 @@ from harness.launch import LaunchError, RunningServer
 from harness.launch.ready import (
     LOG_TAIL_LINES, NotReady, OutputTee, ReadyHttp, ReadyLine, free_port, log_folder, log_tail,
     wait_ready)
+from harness.procfs import stat_fields
 from harness.specs import Placement, ServerSpec
 
 __all__ = ["LaunchError", "NativeServer", "ReadyHttp", "ReadyLine", "RunningServer", "launch", "process_tree",
@@ -43,14 +44,8 @@ UPSTREAM_BIN = catalog.BIN / "arena-upstream"
 
 def _proc_stat(pid: int) -> tuple[str, int, int] | None:
     """(state, ppid, pgid) of a process from /proc/<pid>/stat, or None if gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read().decode("utf-8", "replace")
-    except OSError:
-        return None
-    # The command name is in parentheses and may itself contain spaces or ')'.
-    rest = data[data.rindex(")") + 2 :].split()
-    return rest[0], int(rest[1]), int(rest[2])
+    rest = stat_fields(pid)
+    return None if rest is None else (rest[0], int(rest[1]), int(rest[2]))
 
 
 def _all_procs() -> dict[int, tuple[str, int, int]]:

@@ -31,6 +31,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from harness.procfs import stat_fields
+
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
 # Server CPU below this gives no cost per request (cpu_us_per_request empty): 100x the
@@ -53,13 +55,8 @@ def schedstat_cpu_s(pid: int) -> float | None:
 
 def proc_stat(pid: int) -> tuple[float, int] | None:
     """(CPU seconds from schedstat, RSS in bytes from stat) of one process; None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", "rb") as f:
-            data = f.read().decode("utf-8", "replace")
-    except OSError:
-        return None
-    rest = data[data.rindex(")") + 2:].split()
-    if rest[0] in ("Z", "X"):
+    rest = stat_fields(pid)
+    if rest is None or rest[0] in ("Z", "X"):
         return None
     cpu = schedstat_cpu_s(pid)
     if cpu is None:     # a kernel without CONFIG_SCHED_INFO: whole ticks of utime + stime
