@@ -13,7 +13,7 @@ from typing import Callable
 
 import pandas as pd
 
-from harness import limits
+from harness import catalog, limits
 from harness.analysis import frame, stats
 from harness.analysis.thresholds import (ERROR_SHARE, GENERATOR_BOUND_SHARE, LIMIT_REACHED,
                                          IDLE_WORKER_FRACTION, MIN_CLEAN_REPEATS, MIN_COST_CPU_S,
@@ -164,11 +164,17 @@ def cost_arithmetic(runs):
 
 # --- limits and verdicts -----------------------------------------------------------------------
 
-def _sizing(r) -> str:
+def _parallelism(cell) -> dict:
+    """A row's parallelism JSON as read back from the running server; {} where absent or broken."""
     try:
-        seen = json.loads(r["parallelism"]) if r["parallelism"] else {}
+        seen = json.loads(cell) if isinstance(cell, str) and cell else {}
     except ValueError:
-        seen = {}
+        return {}
+    return seen if isinstance(seen, dict) else {}
+
+
+def _sizing(r) -> str:
+    seen = _parallelism(r["parallelism"])
     observed = ", ".join(f"{k}={v}" for k, v in seen.items() if k in ("processes", "os_threads"))
     return f"catalog sizing {r['workers']} x {r['threads']}" + (f"; observed {observed}" if observed else "")
 
@@ -290,6 +296,47 @@ def open_loop_latency(runs):
     return _reasons(runs, bad, lambda r: f"open-loop latency of kind {r['latency_kind']!r}")
 
 
+# --- the Python build -------------------------------------------------------------------------
+
+GIL_FIELDS = ("gil_enabled", "python_build")
+
+
+def expected_gil_states(servers) -> dict[str, dict]:
+    """What each of ``servers`` in the catalog should read back, {field: value} over GIL_FIELDS
+    (catalog.expects_gil, catalog.python_build); servers not in the catalog or not Python are
+    left out. The catalog is read once, each server looked up once."""
+    entries = catalog.load()
+    out = {}
+    for server in set(servers):
+        spec = entries.get(server)
+        if spec is not None and catalog.python_build(spec) is not None:
+            out[server] = {"gil_enabled": catalog.expects_gil(spec), "python_build": catalog.python_build(spec)}
+    return out
+
+
+def _differing(got: dict, want: dict) -> list[str]:
+    """The GIL_FIELDS read back (not None) that differ from what ``want`` expects."""
+    return [f for f in GIL_FIELDS if f in want and got.get(f) is not None and got[f] != want[f]]
+
+
+def gil_mismatches(runs, expected: dict[str, dict]) -> pd.Series:
+    """Rows whose read-back GIL state or Python build differs from ``expected[server]``; a field
+    the row did not read back (old campaigns, a server that did not say) is not compared."""
+    seen = runs["parallelism"].map(_parallelism)
+    wrong = pd.Series([_differing(got, expected.get(server, {})) for server, got in zip(runs["server"], seen)],
+                      index=runs.index, dtype=object)
+    return _reasons(runs, wrong.map(bool), lambda r: (
+        f"{r['server']} read back " + ", ".join(
+            f"{f} {json.dumps(seen[r.name][f])} where its catalog entry expects "
+            f"{json.dumps(expected[r['server']][f])}" for f in wrong[r.name])
+        + ": the row measured another interpreter than its entry names (an extension not marked "
+        "free-threading safe re-enables the GIL at run time)"))
+
+
+def gil_state(runs):
+    return gil_mismatches(runs, expected_gil_states(runs["server"]))
+
+
 # --- points ----------------------------------------------------------------------------------
 
 def _per_point(runs: pd.DataFrame, reason: Callable[[pd.DataFrame], str | None]) -> pd.Series:
@@ -396,6 +443,11 @@ INVARIANTS: tuple[Invariant, ...] = (
          "connections and no rate.", "The loop decides which limit and which latency apply.", load_mode),
     Invariant("open-loop-latency", "row", "Open-loop latency is measured from each request's intended send time.",
          "Otherwise a stalled server hides its queue (coordinated omission).", open_loop_latency),
+    Invariant("gil-state", "row", "A Python row's GIL state and build, as read back from the running server, "
+         "are what its catalog entry expects (catalog.expects_gil, catalog.python_build).",
+         "Importing an extension not marked free-threading safe re-enables the GIL at run time (PEP 703, "
+         "https://peps.python.org/pep-0703/; https://docs.python.org/3.13/howto/free-threading-python.html): "
+         "a free-threaded row that ran with the GIL measures something else.", gil_state),
     Invariant("too-few-clean-repeats", "point", f"A point has at least {MIN_CLEAN_REPEATS} clean repeats "
          "(ok, not generator-bound, noisy or erring), unless every repeat ended in errors.",
          "A median of fewer is one or two runs, and a flagged run is not the server's number.", few_clean),

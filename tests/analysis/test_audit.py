@@ -2,6 +2,8 @@
 the one thing it forbids (so removing any invariant fails its test)."""
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -47,6 +49,12 @@ def _first(changes: dict) -> list[dict[str, str]]:
     return out
 
 
+def _python(server: str, **read_back) -> dict:
+    """A Python server's row fields, with what its run read back in its parallelism JSON."""
+    return dict(server=server, runtime="python", model="threads",
+                parallelism=json.dumps({"processes": 1, **read_back}))
+
+
 # Each invariant and rows that break it (and, where other invariants fire too, at least it).
 BREAKS = {
     "negative-figure": lambda: rows(errors_timeout=-1),
@@ -78,6 +86,8 @@ BREAKS = {
     "unserved-connections": lambda: rows(connections=1024),
     "load-mode": lambda: rows(driver="vegeta", latency_kind="from-intended-time"),
     "open-loop-latency": lambda: rows(driver="vegeta", connections=None, rate=1280.0, latency_kind="raw"),
+    # a free-threaded entry that ran with the GIL back on (an extension not marked safe)
+    "gil-state": lambda: rows(**_python("pyserver-threaded-ft", gil_enabled=True, python_build="free-threaded")),
     "too-few-clean-repeats": lambda: _first(dict(foreign_cpu_share=0.2, bottleneck="noisy")),
     "unstable-point": lambda: _first(dict(rps=900.0, requests=3600, efficiency=900 / 1280,
                                           bottleneck="server")),
@@ -100,6 +110,28 @@ def test_an_idle_worker_is_flagged_only_where_every_worker_had_work():
     assert "idle-worker" not in names(rows(**cpu, connections=16, idlest_worker_cpu_share=0.45))
     assert "idle-worker" not in names(rows(**cpu, connections=1, idlest_worker_cpu_share=0.0))
     assert "idle-worker" in names(rows(**cpu, connections=16, idlest_worker_cpu_share=0.2))
+
+
+def test_a_gil_state_the_catalog_expects_passes():
+    assert names(rows(**_python("pyserver-threaded-ft", gil_enabled=False, python_build="free-threaded"))) == set()
+    # the same interpreter with PYTHON_GIL=1: the GIL on is what that entry expects
+    assert names(rows(**_python("pyserver-threaded-ft-gil", gil_enabled=True, python_build="free-threaded"))) \
+        == set()
+    assert names(rows(**_python("pyserver-threaded", gil_enabled=True, python_build="default"))) == set()
+
+
+def test_gil_state_skips_rows_without_the_fields_or_an_entry():
+    assert names(rows(**_python("pyserver-threaded-ft"))) == set()                  # an old campaign
+    assert names(rows(**_python("pyserver-threaded-ft", gil_enabled=None, python_build=None))) == set()
+    assert names(rows(**_python("gone-ft", gil_enabled=True, python_build="free-threaded"))) == set()
+    assert names(rows(parallelism=json.dumps({"gil_enabled": None, "python_build": None}))) == set()  # go
+
+
+def test_gil_state_names_what_was_read_back_and_expected():
+    cells = rows(**_python("waitress-ft", gil_enabled=True, python_build="default"))
+    v = next(v for v in audit.check(frame.from_rows(cells)) if v.invariant == "gil-state")
+    assert "gil_enabled true where its catalog entry expects false" in v.reason
+    assert 'python_build "default" where its catalog entry expects "free-threaded"' in v.reason
 
 
 def test_violation_names_its_runs_and_figures():
