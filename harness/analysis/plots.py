@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 # style first: it selects matplotlib's Agg backend before pyplot loads
 from harness.analysis.style import (LIMIT_STYLE, MODEL_COLOURS, MODEL_LABELS, MODEL_ORDER,  # noqa: F401, I001
@@ -292,6 +292,80 @@ def cost(runs: pd.DataFrame, workload: str, *, rate: float | None = None) -> Fig
 
 # --- one-page overview ---------------------------------------------------------------------------
 
+class _Panel(NamedTuple):
+    """One bar panel of the overview: a value per server."""
+    title: str
+    values: pd.Series                   # by server
+    unit: str
+    log: bool
+    fmt: str
+    limit: float | None = None          # a dashed line at the Little's-law limit
+    errors: pd.Series | None = None     # error share by server: bars over ERROR_SHARE are hatched
+
+
+def _top_closed_point(runs: pd.DataFrame, workload: str, metric: str) -> tuple[pd.Series, str]:
+    """Medians at the most connections every server was measured at, and that level."""
+    rows = frame.select(runs, workload=workload, loop="closed", driver="wrk")
+    if rows.empty:
+        return pd.Series(dtype=float), ""
+    agg = frame.shared_top(frame.aggregate(rows, [metric]))
+    levels = sorted({int(c) for c in agg["connections"].dropna()})
+    where = f"{levels[0]} connections" if len(levels) == 1 else "at the most connections"
+    return agg.set_index("server")[f"{metric}_median"], where
+
+
+def _overview_panels(runs: pd.DataFrame, io: str, cpu: str) -> list[_Panel]:
+    """The overview's panels the rows allow: I/O and CPU throughput, I/O p99 at the top
+    open-loop rate, peak memory."""
+    panels = []
+    io_rps, io_where = _top_closed_point(runs, io, "rps")
+    io_limit, _ = _top_closed_point(runs, io, "limit_rps")
+    if not io_rps.empty:
+        ideal = float(io_limit.max()) if not io_limit.dropna().empty else None
+        panels.append(_Panel(f"I/O: throughput\n({io_where})", io_rps, "requests/s", True, "{:,.0f}", ideal))
+    cpu_rps, cpu_where = _top_closed_point(runs, cpu, "rps")
+    if not cpu_rps.empty:
+        panels.append(_Panel(f"CPU: throughput\n({cpu_where})", cpu_rps, "requests/s", True, "{:,.0f}"))
+    open_io = frame.select(runs, workload=io, loop="open")
+    if not open_io.empty:
+        top = float(open_io["rate"].max())
+        hi = open_io[open_io["rate"] == top]
+        p99 = frame.aggregate(hi, ["latency_p99_ms", "error_rate"], only_usable=False).set_index("server")
+        panels.append(_Panel(f"I/O: p99 latency at {rate_fmt(top)} req/s offered\n(open loop)",
+                             p99["latency_p99_ms_median"], "ms", True, "{:,.0f}", None,
+                             p99["error_rate_median"]))
+    mem = frame.aggregate(runs, ["server_rss_peak_mib"], by=["server"])
+    panels.append(_Panel("Peak memory\n(median over all runs)",
+                         mem.set_index("server")["server_rss_peak_mib_median"], "MiB", False, "{:,.0f}"))
+    return panels
+
+
+def _draw_server_bars(ax, panel: _Panel, names: list[str], st: dict) -> None:
+    """One horizontal bar per server, its value written beside it; hatched where most requests failed."""
+    title, errors = panel.title, panel.errors
+    vals = np.array([panel.values.get(s, np.nan) for s in names], dtype=float)
+    failed = np.array([errors.get(s, 0.0) if errors is not None else 0.0 for s in names])
+    bars = ax.barh(names, np.nan_to_num(vals), color=[st[s]["color"] for s in names],
+                   gid="bars:" + title.split("\n")[0])
+    for bar, v, f in zip(bars, vals, failed):
+        text = "n/a" if math.isnan(v) else panel.fmt.format(v)
+        if f > thresholds.ERROR_SHARE:
+            bar.set_hatch("///")
+            bar.set_edgecolor("white")
+            text += f" ({f:.0%} failed)"
+        ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
+                    textcoords="offset points", va="center", fontsize=8)
+    if panel.limit:
+        ax.axvline(panel.limit, **LIMIT_STYLE)
+        title += f"\n(dashed: Little's law limit {panel.limit:,.0f})"
+    if panel.log and np.nanmin(vals) > 0:
+        ax.set_xscale("log")
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel(panel.unit)
+    ax.grid(axis="y", visible=False)
+    ax.margins(x=0.35 if errors is not None else 0.22)
+
+
 def overview(runs: pd.DataFrame, *, io: str = "io", cpu: str = "cpu") -> Figure:
     """The suite's question at a glance, one row per server:
 
@@ -303,66 +377,14 @@ def overview(runs: pd.DataFrame, *, io: str = "io", cpu: str = "cpu") -> Figure:
     need(runs, "the overview (no runs at all)")
     st = styles(runs)
     names = [s for s, _ in servers][::-1]
-    panels = []
-
-    def top_point(workload: str, metric: str) -> tuple[pd.Series, str]:
-        """Medians at the most connections every server was measured at, and that level."""
-        rows = frame.select(runs, workload=workload, loop="closed", driver="wrk")
-        if rows.empty:
-            return pd.Series(dtype=float), ""
-        agg = frame.shared_top(frame.aggregate(rows, [metric]))
-        levels = sorted({int(c) for c in agg["connections"].dropna()})
-        where = f"{levels[0]} connections" if len(levels) == 1 else "at the most connections"
-        return agg.set_index("server")[f"{metric}_median"], where
-
-    io_rps, io_where = top_point(io, "rps")
-    io_limit, _ = top_point(io, "limit_rps")
-    if not io_rps.empty:
-        ideal = float(io_limit.max()) if not io_limit.dropna().empty else None
-        panels.append((f"I/O: throughput\n({io_where})", io_rps, "requests/s", True,
-                       "{:,.0f}", ideal, None))
-    cpu_rps, cpu_where = top_point(cpu, "rps")
-    if not cpu_rps.empty:
-        panels.append((f"CPU: throughput\n({cpu_where})", cpu_rps, "requests/s", True,
-                       "{:,.0f}", None, None))
-    open_io = frame.select(runs, workload=io, loop="open")
-    if not open_io.empty:
-        top = float(open_io["rate"].max())
-        hi = open_io[open_io["rate"] == top]
-        p99 = frame.aggregate(hi, ["latency_p99_ms", "error_rate"], only_usable=False).set_index("server")
-        panels.append((f"I/O: p99 latency at {rate_fmt(top)} req/s offered\n(open loop)",
-                       p99["latency_p99_ms_median"], "ms", True, "{:,.0f}", None,
-                       p99["error_rate_median"]))
-    mem = frame.aggregate(runs, ["server_rss_peak_mib"], by=["server"])
-    panels.append(("Peak memory\n(median over all runs)", mem.set_index("server")["server_rss_peak_mib_median"],
-                   "MiB", False, "{:,.0f}", None, None))
+    panels = _overview_panels(runs, io, cpu)
     fig, axes = plt.subplots(1, len(panels), figsize=(3.1 * len(panels) + 1.6, 0.42 * len(names) + 2.0),
                              sharey=True, squeeze=False)
-    for ax, (title, values, unit, log, fmt, limit, errors) in zip(axes[0], panels):
-        vals = np.array([values.get(s, np.nan) for s in names], dtype=float)
-        failed = np.array([errors.get(s, 0.0) if errors is not None else 0.0 for s in names])
-        bars = ax.barh(names, np.nan_to_num(vals), color=[st[s]["color"] for s in names],
-                       gid="bars:" + title.split("\n")[0])
-        for bar, v, f in zip(bars, vals, failed):
-            text = "n/a" if math.isnan(v) else fmt.format(v)
-            if f > thresholds.ERROR_SHARE:
-                bar.set_hatch("///")
-                bar.set_edgecolor("white")
-                text += f" ({f:.0%} failed)"
-            ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(3, 0),
-                        textcoords="offset points", va="center", fontsize=8)
-        if limit:
-            ax.axvline(limit, **LIMIT_STYLE)
-            title += f"\n(dashed: Little's law limit {limit:,.0f})"
-        if log and np.nanmin(vals) > 0:
-            ax.set_xscale("log")
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel(unit)
-        ax.grid(axis="y", visible=False)
-        ax.margins(x=0.35 if errors is not None else 0.22)
-    handles = [plt.Rectangle((0, 0), 1, 1, color=MODEL_COLOURS[m]) for m in MODEL_ORDER
-               if m in {mm for _, mm in servers}]
-    labels = [MODEL_LABELS[m] for m in MODEL_ORDER if m in {mm for _, mm in servers}]
+    for ax, panel in zip(axes[0], panels):
+        _draw_server_bars(ax, panel, names, st)
+    models = {m for _, m in servers}
+    handles = [plt.Rectangle((0, 0), 1, 1, color=MODEL_COLOURS[m]) for m in MODEL_ORDER if m in models]
+    labels = [MODEL_LABELS[m] for m in MODEL_ORDER if m in models]
     fig.legend(handles, labels, loc="lower center", ncol=len(labels), frameon=False,
                bbox_to_anchor=(0.5, -0.01), title="concurrency model")
     fig.suptitle("Concurrency models at a glance (median of repeats)", fontsize=12)
