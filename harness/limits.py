@@ -30,7 +30,7 @@ slots could not be read back.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # A generator above 90% of the CPU it may use measured itself (Locust warns at 90%).
 GENERATOR_BOUND_SHARE = 0.90
@@ -184,8 +184,6 @@ def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
                          gil_enabled)
     if cpu is not None:
         candidates.append(cpu)
-    if slots.count is None and latency > 0:
-        return Limit(None, "unknown-slots", f"Little's law needs the slots: {slots.source}")
     if slots.count is not None:
         in_flight = min(slots.count, connections) if connections else slots.count
         little = littles_law(in_flight, latency)
@@ -204,9 +202,15 @@ def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
     if think_s is None and generator_rps is not None and generator_rps > 0:
         candidates.append(Limit(generator_rps, "generator",
                                 f"generator ceiling {generator_rps:.0f} req/s"))
+    unknown = slots.count is None and latency > 0
+    if unknown:     # the generator's ceiling is an extrapolation, not a bound on the server
+        candidates = [c for c in candidates if c.kind != "generator"]
     if not candidates:
-        return Limit(None, "", "no known service time")
-    return min(candidates, key=lambda c: c.rps)
+        return (Limit(None, "unknown-slots", f"Little's law needs the slots: {slots.source}") if unknown
+                else Limit(None, "", "no known service time"))
+    # a ceiling that is known still bounds the run when Little's law cannot be told
+    best = min(candidates, key=lambda c: c.rps)
+    return replace(best, detail=f"{best.detail}; Little's law unknown: {slots.source}") if unknown else best
 
 
 def _cpu_candidate(runtime: str, workers: int, threads: int, cores: int, service_s: float,

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from harness import catalog, servers
+from harness import catalog
+from harness.launch import native
 
 STATUS = Path(os.environ.get("ARENA_PYTHON_FT_STATUS", "/var/tmp/arena-python-ft/unavailable.txt"))
 
@@ -32,5 +33,5 @@ def python_ft() -> Path:
 
 @pytest.fixture(scope="module")
 def upstream(tmp_path_factory):
-    with servers.start_upstream(log_dir=tmp_path_factory.mktemp("upstream")) as up:
+    with native.start_upstream(log_dir=tmp_path_factory.mktemp("upstream")) as up:
         yield up.url.split("://", 1)[1]

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness import catalog, servers
+from harness import catalog
+from harness.launch import native
 from harness.measure.parallelism import observe
 from harness.verify import verify
 
@@ -35,7 +36,7 @@ def test_the_catalog_has_ft_twins():
 @pytest.mark.parametrize("name", FT_NAMES)
 def test_ft_server_serves_the_contract_without_the_gil(name, python_ft, upstream, tmp_path):
     spec = catalog.get(name)
-    with servers.start(spec, log_dir=tmp_path, upstream=upstream) as server:
+    with native.start(spec, log_dir=tmp_path, upstream=upstream) as server:
         report = verify(name, server.url, workloads=spec.workloads)
         seen = observe(server.pids(), url=server.url, ready_line=server.ready_line)
     assert report.ok, "\n".join(map(str, report.mismatches))

@@ -8,15 +8,16 @@ import subprocess
 
 import pytest
 
-from harness import catalog, servers
+from harness import catalog
+from harness.launch import native
 from harness.launch.native import LaunchError
 from harness.measure.parallelism import observe
-from harness.run import Point, run_point
-from harness.specs import LoadSpec
+from harness.run import run_point
+from harness.specs import LoadSpec, RunSpec
 
 
 def test_the_standard_build_reports_its_gil(tmp_path):
-    with servers.start(catalog.get("pyserver-threaded"), log_dir=tmp_path) as server:
+    with native.start(catalog.get("pyserver-threaded"), log_dir=tmp_path) as server:
         seen = observe(server.pids(), url=server.url, ready_line=server.ready_line)
     assert "gil_enabled=1 python_build=default" in server.ready_line
     assert (seen["gil_enabled"], seen["python_build"]) == (True, "default")
@@ -26,7 +27,7 @@ def test_the_standard_build_reports_its_gil(tmp_path):
 def test_go_reports_no_gil(tmp_path):
     if not (catalog.BIN / "arena-go").exists():
         pytest.skip("bin/arena-go not built (make runtimes)")
-    with servers.start(catalog.get("go"), log_dir=tmp_path) as server:
+    with native.start(catalog.get("go"), log_dir=tmp_path) as server:
         seen = observe(server.pids(), url=server.url, ready_line=server.ready_line)
     assert (seen["gil_enabled"], seen["python_build"]) == (None, None)
 
@@ -34,14 +35,14 @@ def test_go_reports_no_gil(tmp_path):
 def test_an_absent_build_is_a_launch_error_naming_make_python_ft(tmp_path, monkeypatch):
     monkeypatch.setattr(catalog, "VENV_FT_PYTHON", tmp_path / "no-such-python")
     with pytest.raises(LaunchError, match="free-threaded Python not built: run make python-ft"):
-        servers.start(catalog.get("pyserver-threaded-ft"), log_dir=tmp_path)
+        native.start(catalog.get("pyserver-threaded-ft"), log_dir=tmp_path)
 
 
 def test_a_gil_turned_back_on_is_reported(python_ft, tmp_path, monkeypatch):
     """PYTHON_GIL=1 re-enables the GIL on a free-threaded build, as an unsafe extension
     would: the server says so, although its entry runs the free-threaded build."""
     monkeypatch.setenv("PYTHON_GIL", "1")
-    with servers.start(catalog.get("pyserver-threaded-ft"), log_dir=tmp_path) as server:
+    with native.start(catalog.get("pyserver-threaded-ft"), log_dir=tmp_path) as server:
         seen = observe(server.pids(), url=server.url, ready_line=server.ready_line)
     assert "gil_enabled=1 python_build=free-threaded" in server.ready_line
     assert (seen["gil_enabled"], seen["python_build"]) == (True, "free-threaded")
@@ -51,7 +52,7 @@ def test_a_gil_turned_back_on_is_reported(python_ft, tmp_path, monkeypatch):
 def test_a_real_run_records_the_gil_state(python_ft, tmp_path):
     if shutil.which("wrk") is None:
         pytest.skip("wrk is not installed (make tools)")
-    point = Point(campaign="gil-test", run_id="pyserver-threaded-ft.hello", server="pyserver-threaded-ft",
+    point = RunSpec(campaign="gil-test", run_id="pyserver-threaded-ft.hello", server="pyserver-threaded-ft",
                   workload="hello", server_cpus="1", load_cpus="0",
                   load=LoadSpec(driver="wrk", connections=4, duration_s=1, warmup_s=0))
     row = run_point(point, raw_dir=tmp_path / "raw").result

@@ -153,9 +153,18 @@ def test_granian_like_row_gets_a_limit_above_what_it_achieved():
 
 def test_unknown_slots_give_no_limit_and_say_why():
     got = limits.limit(model="threaded", runtime="python", workers=1, threads=1, cores=1,
-                       seen={}, connections=64, wait_s=0.05, cpu_service_s=0.001)
+                       seen={}, connections=64, wait_s=0.05)
     assert (got.rps, got.kind) == (None, "unknown-slots")
     assert "no thread count" in got.detail
+
+
+def test_unknown_slots_keep_the_ceilings_that_are_known():
+    """Little's law cannot be told, but one core at 1 ms of CPU still caps the run at
+    1,000 req/s: the known ceiling stays, and the detail says what is missing."""
+    got = limits.limit(model="threaded", runtime="python", workers=1, threads=1, cores=1,
+                       seen={}, connections=64, wait_s=0.05, cpu_service_s=0.001)
+    assert (got.rps, got.kind) == (pytest.approx(1000), "cpu")
+    assert "Little's law unknown" in got.detail and "no thread count" in got.detail
 
 
 def test_interactive_law_replaces_the_generator_ceiling():
