@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from harness import catalog
 from harness.launch import LaunchError
 from harness.launch.engine import LABEL, client, engine_host, engine_port, public_url
 from harness.launch.images import IMAGE_PATHS, IMAGE_WORKDIR, container_command, family_of, image_for
@@ -319,6 +320,9 @@ def start(spec: ServerSpec, *, host: str | None = None, cpus: str | None = None,
     """Start catalog entry ``spec`` in its family's container, pinned to ``cpus``
     (``--cpuset-cpus``) with ``memory`` (``--memory``, e.g. "512m"), sized for that
     many cores; wait until it serves. ``upstream`` (host:port) becomes ARENA_UPSTREAM."""
+    if catalog.python_build(spec) == "free-threaded":
+        raise LaunchError(f"{spec.name} runs on free-threaded CPython, which no image carries: "
+                          "run it natively (make python-ft)")
     engine = engine or client()
     image = image_for(family_of(spec), engine=engine, log_dir=build_log_dir or log_dir)
     host = host or ("0.0.0.0" if engine_host() else "127.0.0.1")

@@ -35,29 +35,16 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 from harness.measure.resources import proc_stat
 
-HAS_SCHEDSTAT = os.path.exists("/proc/self/schedstat")   # CONFIG_SCHED_INFO
 ESTABLISHED = "01"      # include/net/tcp_states.h: TCP_ESTABLISHED = 1
 
 
 # -- /proc readers -------------------------------------------------------------------
 
 def cpu_seconds(pid: int) -> float | None:
-    """CPU seconds a process has used (all its live threads); None if it is gone."""
-    if not HAS_SCHEDSTAT:
-        stat = proc_stat(pid)
-        return stat[0] if stat else None
-    try:
-        tids = os.listdir(f"/proc/{pid}/task")
-    except OSError:
-        return None
-    total_ns = 0
-    for tid in tids:
-        try:
-            with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
-                total_ns += int(f.read().split()[0])
-        except (OSError, ValueError, IndexError):
-            continue        # the thread ended between listdir and open
-    return total_ns / 1e9 if proc_stat(pid) is not None else None     # not a zombie
+    """CPU seconds a process has used (measure.resources: its threads' schedstat, ns);
+    None if it is gone."""
+    stat = proc_stat(pid)
+    return stat[0] if stat else None
 
 
 def children_of(pid: int) -> set[int]:

@@ -35,6 +35,7 @@ from harness.procfs import stat_fields
 
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
+HAS_SCHEDSTAT = os.path.exists("/proc/self/schedstat")     # CONFIG_SCHED_INFO
 # Server CPU below this gives no cost per request (cpu_us_per_request empty): 100x the
 # 1 ms the server-CPU figure can be off by (what runs between the first reading and the
 # load's start, and the last interval of a process that exits mid-run), so the cost is
@@ -45,23 +46,40 @@ COST_MIN_CPU_S = 100 * CPU_RESOLUTION_S
 
 
 def schedstat_cpu_s(pid: int) -> float | None:
-    """Seconds one process (all its threads) spent on CPU, to the nanosecond; None if gone."""
+    """Seconds the live threads of one process spent on CPU, to the nanosecond; None if gone.
+
+    /proc/PID/schedstat is the main thread's alone (a Go or threaded server does its work
+    on others), so every /proc/PID/task/TID/schedstat is summed (proc(5)).
+    """
     try:
-        with open(f"/proc/{pid}/schedstat", "rb") as f:
-            return int(f.read().split()[0]) / 1e9
-    except (OSError, IndexError, ValueError):
+        tids = os.listdir(f"/proc/{pid}/task")
+    except OSError:
         return None
+    total_ns = 0
+    for tid in tids:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/schedstat", "rb") as f:
+                total_ns += int(f.read().split()[0])
+        except (OSError, IndexError, ValueError):
+            continue        # the thread ended between listdir and open
+    return total_ns / 1e9
 
 
 def proc_stat(pid: int) -> tuple[float, int] | None:
-    """(CPU seconds from schedstat, RSS in bytes from stat) of one process; None if it is gone."""
+    """(CPU seconds, RSS in bytes) of one process; None if it is gone.
+
+    CPU: the live threads' schedstat (ns). utime + stime of /proc/PID/stat also count
+    threads that have ended, in whole ticks: where they exceed the schedstat sum by more
+    than two ticks, ended threads did real work and the ticks are the better figure.
+    """
     rest = stat_fields(pid)
     if rest is None or rest[0] in ("Z", "X"):
         return None
-    cpu = schedstat_cpu_s(pid)
-    if cpu is None:     # a kernel without CONFIG_SCHED_INFO: whole ticks of utime + stime
-        cpu = (int(rest[11]) + int(rest[12])) / CLK_TCK
     # fields after the command: state(0) ppid(1) ... utime(11) stime(12) ... rss(21)
+    ticks = (int(rest[11]) + int(rest[12])) / CLK_TCK
+    cpu = schedstat_cpu_s(pid) if HAS_SCHEDSTAT else None
+    if cpu is None or ticks > cpu + 2 / CLK_TCK:
+        cpu = ticks
     return cpu, int(rest[21]) * PAGE
 
 

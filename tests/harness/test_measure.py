@@ -215,3 +215,31 @@ def test_the_helpers_cpu_is_kept_apart_from_the_servers():
     assert usage.server_cpu_s == pytest.approx(burnt[0], abs=0.002)
     assert usage.helper_cpu_s == pytest.approx(burnt[1], abs=0.002)
     assert usage.foreign_cpu_s(0.0) <= usage.machine_busy_s - burnt[0] - burnt[1] + 0.005
+
+
+THREAD_BURNER = """
+import threading, time
+def burn():
+    end = time.process_time() + 0.3
+    while time.process_time() < end:
+        pass
+    time.sleep(30)          # stays alive: its CPU is a live thread's
+threading.Thread(target=burn, daemon=True).start()
+time.sleep(30)
+"""
+
+
+@pytest.mark.timeout(60)
+def test_cpu_of_work_done_off_the_main_thread_is_counted():
+    """/proc/PID/schedstat is the main thread's alone: a Go or threaded server, whose work
+    runs on other threads, read as almost no CPU until every thread's schedstat was summed."""
+    proc = subprocess.Popen([sys.executable, "-c", THREAD_BURNER], start_new_session=True)
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and (resources.proc_stat(proc.pid) or (0,))[0] < 0.3:
+            time.sleep(0.1)
+        cpu = resources.proc_stat(proc.pid)[0]
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert 0.3 <= cpu < 0.6
