@@ -17,7 +17,8 @@ from harness.measure import balance
 
 # A master that forks one worker per argument and waits: "spin" burns CPU, "sleep"
 # sleeps, "connect:PORT:K" opens K connections to PORT and holds them. Each worker
-# prints its pid and role once it is in its role.
+# prints its pid and role once it is in its role, in one write(2) each (print()
+# writes its parts separately when unbuffered, and two workers' parts interleave).
 TREE = r"""
 import os, socket, sys, time
 roles = sys.argv[1:]
@@ -27,7 +28,7 @@ for role in roles:
         if role.startswith("connect:"):
             _, port, k = role.split(":")
             held = [socket.create_connection(("127.0.0.1", int(port))) for _ in range(int(k))]
-        print(os.getpid(), role, flush=True)
+        os.write(1, f"{os.getpid()} {role}\n".encode())    # one write: lines never interleave
         end = time.monotonic() + 60
         while time.monotonic() < end:
             if role == "spin":
