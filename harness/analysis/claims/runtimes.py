@@ -89,11 +89,8 @@ def claim_node(p: Points) -> Verdict:
         run_ids=run_ids(node_io, node_cpu, cluster))
 
 
-def _raw_speed(p: Points, workload: str):
+def _raw_speed(p: Points, top: pd.DataFrame, workload: str):
     """Best Python / the slower of the best Go and best Node on ``workload``, or None."""
-    top = p.top(workload)
-    if top.empty or top["target"].nunique() > 1:     # N calibrated per runtime: equal work by design
-        return None
     best = {rt: pick(top, top["runtime"] == rt) for rt in ("python", "node", "go")}
     if any(v is None for v in best.values()):
         return None
@@ -109,9 +106,12 @@ def claim_python_slowest(p: Points) -> Verdict:
     checks, used, skipped = [], [], []
     for workload in RAW_WORKLOADS:
         top = p.top(workload)
-        if not top.empty and top["target"].nunique() > 1:
+        if top.empty:
+            continue
+        if top["target"].nunique() > 1:     # N calibrated per runtime: equal work by design
             skipped.append(workload)
-        found = _raw_speed(p, workload)
+            continue
+        found = _raw_speed(p, top, workload)
         if found:
             checks.append(found[0])
             used += found[1]
