@@ -67,7 +67,34 @@ def bootstrap_ci(xs: Sequence, stat: Callable[[list[float]], float] = statistics
     if len(v) < 2:
         return None
     rng = random.Random(seed)
-    draws = sorted(stat(rng.choices(v, k=len(v))) for _ in range(resamples))
-    lo = draws[int(math.floor((1 - confidence) / 2 * (resamples - 1)))]
-    hi = draws[int(math.ceil((1 + confidence) / 2 * (resamples - 1)))]
+    return _percentiles([stat(rng.choices(v, k=len(v))) for _ in range(resamples)], confidence)
+
+
+def ratio_ci(top: Sequence, bottom: Sequence, *, confidence: float = CONFIDENCE,
+             resamples: int = BOOTSTRAP_RESAMPLES, seed: int = SEED) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of median(top) / median(bottom), two independent samples.
+
+    Each draw resamples each side's repeats with replacement on its own, so the interval
+    carries the noise of both. A side of one value is held fixed: pass a known constant
+    (a limit) that way, never a point measured once. None when neither side has two
+    values, or a median is zero.
+    """
+    a, b = values(top), values(bottom)
+    if not a or not b or (len(a) < 2 and len(b) < 2):
+        return None
+    rng = random.Random(seed)
+    draws = []
+    for _ in range(resamples):
+        den = statistics.median(rng.choices(b, k=len(b)))
+        if not den:
+            return None
+        draws.append(statistics.median(rng.choices(a, k=len(a))) / den)
+    return _percentiles(draws, confidence)
+
+
+def _percentiles(draws: list[float], confidence: float) -> tuple[float, float]:
+    """The (1 - confidence) / 2 and (1 + confidence) / 2 quantiles of the draws."""
+    draws = sorted(draws)
+    lo = draws[int(math.floor((1 - confidence) / 2 * (len(draws) - 1)))]
+    hi = draws[int(math.ceil((1 + confidence) / 2 * (len(draws) - 1)))]
     return lo, hi
