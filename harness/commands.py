@@ -223,12 +223,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except store.StoreError as exc:
         print(f"arena sweep: {exc}", file=sys.stderr)
         return 2
-    planned = {r.run_id: r for r in plan.plan(sw)}
-    rows = [r for r in rows if r["run_id"] in planned]
+    planned = plan.plan(sw)
+    rows = plan.sweep_rows(planned, rows)           # the planned runs and their reruns
     from harness.analysis.console import console_table     # the report's aggregation
     print(console_table(rows))
     if not args.summary:
-        print(f"\n{len(rows)} of {len(planned)} runs stored in {camp.runs_path}; "
+        reran = sum(1 for r in rows if r["rerun_of"])
+        print(f"\n{len(rows) - reran} of {len(planned)} runs and {reran} rerun(s) stored in {camp.runs_path}; "
               f"this invocation took {time.monotonic() - t0:.0f} s")
     return code
 
