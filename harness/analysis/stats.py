@@ -5,6 +5,7 @@ table, the report and the audit summarise repeats the same way.
 """
 from __future__ import annotations
 
+import functools
 import math
 import random
 import statistics
@@ -63,11 +64,39 @@ def bootstrap_ci(xs: Sequence, stat: Callable[[list[float]], float] = statistics
     values: one run has no spread to resample. With three repeats the interval can be
     no wider than their range, so it says how little three runs pin down.
     """
-    v = values(xs)
+    v = tuple(values(xs))
     if len(v) < 2:
         return None
+    return _percentiles(_draws((v,), stat, resamples, seed), confidence)
+
+
+def ratio_ci(before: Sequence, after: Sequence, *, confidence: float = CONFIDENCE,
+             resamples: int = BOOTSTRAP_RESAMPLES, seed: int = SEED) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of median(after) / median(before), the two sets of repeats
+    resampled independently (two campaigns, or two servers, measured apart). None when either
+    has fewer than two values or a resampled median of ``before`` is 0."""
+    a, b = tuple(values(before)), tuple(values(after))
+    if len(a) < 2 or len(b) < 2:
+        return None
+    draws = _draws((a, b), _median_ratio, resamples, seed)
+    return None if any(math.isnan(d) for d in draws) else _percentiles(draws, confidence)
+
+
+def _median_ratio(before: list[float], after: list[float]) -> float:
+    low = statistics.median(before)
+    return statistics.median(after) / low if low else math.nan
+
+
+@functools.lru_cache(maxsize=4096)
+def _draws(samples: tuple[tuple[float, ...], ...], stat: Callable, resamples: int,
+           seed: int) -> tuple[float, ...]:
+    """``stat(*resampled samples)`` over ``resamples`` resamplings, sorted; cached because
+    the same repeats are summarised by every table and chart of a report."""
     rng = random.Random(seed)
-    draws = sorted(stat(rng.choices(v, k=len(v))) for _ in range(resamples))
-    lo = draws[int(math.floor((1 - confidence) / 2 * (resamples - 1)))]
-    hi = draws[int(math.ceil((1 + confidence) / 2 * (resamples - 1)))]
-    return lo, hi
+    return tuple(sorted(stat(*[rng.choices(s, k=len(s)) for s in samples]) for _ in range(resamples)))
+
+
+def _percentiles(draws: Sequence[float], confidence: float) -> tuple[float, float]:
+    n = len(draws)
+    return (draws[int(math.floor((1 - confidence) / 2 * (n - 1)))],
+            draws[int(math.ceil((1 + confidence) / 2 * (n - 1)))])
