@@ -1,4 +1,4 @@
-"""`arena run` and `arena sweep`: the harness's two measuring commands.
+"""`arena run` and `arena sweep`, the harness's two measuring commands, and `arena compare`.
 
 harness/cli.py registers them with ``commands.register(subparsers)``. `arena run`'s
 flags come from harness/plan/settings.py, the schema of sweep files, so one point
@@ -107,10 +107,45 @@ def add_sweep_parser(sub) -> argparse.ArgumentParser:
     return p
 
 
+COMPARE_HELP = """\
+Two campaigns side by side, per point measured in both (server, workload, target,
+load, launcher): the median of each with its bootstrap 95% interval, the ratio B/A
+with its own interval, and a verdict from that interval alone: B faster or slower
+when it excludes 1, else no significant difference. Campaigns measured on different
+machines (campaign.json's host) are refused unless --across-machines, and then the
+output says so. Exit 2 on a campaign that cannot be read or a refused comparison."""
+
+
+def add_compare_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("compare", help="two campaigns side by side: ratios and their significance",
+                       description=COMPARE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("a", metavar="A", help="the first campaign: a name under results/ or its directory")
+    p.add_argument("b", metavar="B", help="the second campaign, compared against A (ratios are B/A)")
+    p.add_argument("--metric", default="rps", choices=("rps", "latency_p50_ms", "latency_p99_ms"),
+                   help="what to compare (default rps; for latency, lower is faster)")
+    p.add_argument("--across-machines", action="store_true",
+                   help="compare campaigns measured on different machines, and say so")
+    p.set_defaults(func=cmd_compare)
+    return p
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from harness.analysis import compare, frame, report      # the analysis extra (pandas)
+    try:
+        result = compare.compare(report.resolve(args.a), report.resolve(args.b), metric=args.metric,
+                                 across_machines=args.across_machines)
+    except frame.CampaignError as exc:
+        print(f"arena compare: {exc}", file=sys.stderr)
+        return 2
+    print(compare.text(result))
+    return 0
+
+
 def register(sub) -> None:
-    """Add `run` and `sweep` to an argparse subparsers object."""
+    """Add `run`, `sweep` and `compare` to an argparse subparsers object."""
     add_run_parser(sub)
     add_sweep_parser(sub)
+    add_compare_parser(sub)
 
 
 def stop_on_sigterm() -> None:
