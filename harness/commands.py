@@ -46,7 +46,9 @@ points x repeats, repeats interleaved (A B C A B C). Rows are appended to
 results/CAMPAIGN/ as each run ends, with campaign.json holding the host, tool
 versions, pinning and the /cpu calibration. Ctrl-C stops the running server, keeps
 every finished row and exits 130 (so does SIGTERM); running the same command again resumes where it
-stopped (stored run ids are skipped). Ends with a table per workload: throughput,
+stopped (stored run ids are skipped). A point short of clean or stable repeats is
+rerun, up to the file's max_reruns, each rerun a row saying what it reruns and why.
+Ends with a table per workload: throughput,
 p99, efficiency against the theoretical limit, and the bottleneck."""
 
 
@@ -101,7 +103,8 @@ def add_sweep_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--results", type=Path, help="results root (default: the file's, else results/)")
     p.add_argument("--launcher", choices=settings.LAUNCHERS,
                    help="run every point with this launcher, whatever the file says (run ids say which)")
-    p.add_argument("--dry-run", action="store_true", help="list the runs (done/todo) without running")
+    p.add_argument("--dry-run", action="store_true",
+                   help="list the runs (done/todo) and estimate the time, reruns included, without running")
     p.add_argument("--summary", action="store_true", help="only print the table of what is stored")
     p.set_defaults(func=cmd_sweep)
     return p

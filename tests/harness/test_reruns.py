@@ -3,8 +3,8 @@ stable repeats gets extra runs, up to the sweep's max_reruns, each stored as its
 with rerun_of and rerun_reason; the analysis and the audit count them as repeats; a
 resumed sweep counts them against the bound.
 
-Pure logic on fabricated rows, the loop with a scripted runner, and a real fixture server
-whose first run dies.
+Pure logic on fabricated rows and the loop with a scripted runner; the real fixture server
+whose first run dies is in test_sweep.py.
 """
 from __future__ import annotations
 
@@ -14,9 +14,7 @@ import textwrap
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import pytest
 from arena_rows import result
-from fixture_catalog import catalog_with_fixtures, fixture_spec
 
 from harness import store
 from harness import sweep as sweep_mod
@@ -190,32 +188,3 @@ def test_the_dry_run_estimates_the_time_and_the_rerun_bound(tmp_path):
     assert f"estimate: 2 runs, about {2 * each:.0f} s" in out.getvalue()
     assert "reruns: up to 1 per point short of clean or stable repeats, 1 points: at most 1 runs" in out.getvalue()
     assert not (sw.results / sw.campaign).exists()     # a dry run writes nothing
-
-
-@pytest.mark.timeout(120)
-def test_a_real_server_whose_first_run_dies_is_rerun_and_the_rerun_measures(tmp_path, monkeypatch):
-    marker = tmp_path / "died-once"
-    catalog_with_fixtures(monkeypatch, {"fx-once": fixture_spec("fx-once", "--die-at", "1",
-                                                                "--die-once", str(marker))})
-    path = tmp_path / "real.toml"
-    path.write_text(textwrap.dedent(f"""
-        campaign = "real"
-        results = "{tmp_path / 'results'}"
-        servers = ["fx-once"]
-        repeats = 1
-        max_reruns = 2
-        duration_s = 2
-        warmup_s = 0
-        [[points]]
-        workload = "hello"
-        driver = "wrk"
-        connections = [2]
-    """))
-    camp = sweep_mod.run_sweep(plan.load(path), out=open(os.devnull, "w"))
-    rows = camp.rows()
-    first, rerun = rows[0], rows[1]
-    assert first["run_id"] == "fx-once.hello.wrk.c2.r1" and first["status"] == "failed"
-    assert (rerun["run_id"], rerun["rerun_of"]) == ("fx-once.hello.wrk.c2.r2", "fx-once.hello.wrk.c2.r1")
-    assert rerun["rerun_reason"].startswith("too-few-clean-repeats: 0 clean of 1 needed (failed")
-    assert rerun["status"] == "ok" and int(rerun["requests"]) > 0
-    assert len(rows) <= 3                           # a noisy machine may add the second, never more
