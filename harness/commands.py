@@ -1,4 +1,4 @@
-"""`arena run` and `arena sweep`: the harness's two measuring commands.
+"""`arena run` and `arena sweep`, the harness's two measuring commands, and `arena compare`.
 
 harness/cli.py registers them with ``commands.register(subparsers)``. `arena run`'s
 flags come from harness/plan/settings.py, the schema of sweep files, so one point
@@ -46,7 +46,9 @@ points x repeats, repeats interleaved (A B C A B C). Rows are appended to
 results/CAMPAIGN/ as each run ends, with campaign.json holding the host, tool
 versions, pinning and the /cpu calibration. Ctrl-C stops the running server, keeps
 every finished row and exits 130 (so does SIGTERM); running the same command again resumes where it
-stopped (stored run ids are skipped). Ends with a table per workload: throughput,
+stopped (stored run ids are skipped). A point short of clean or stable repeats is
+rerun, up to the file's max_reruns, each rerun a row saying what it reruns and why.
+Ends with a table per workload: throughput,
 p99, efficiency against the theoretical limit, and the bottleneck."""
 
 
@@ -101,16 +103,52 @@ def add_sweep_parser(sub) -> argparse.ArgumentParser:
     p.add_argument("--results", type=Path, help="results root (default: the file's, else results/)")
     p.add_argument("--launcher", choices=settings.LAUNCHERS,
                    help="run every point with this launcher, whatever the file says (run ids say which)")
-    p.add_argument("--dry-run", action="store_true", help="list the runs (done/todo) without running")
+    p.add_argument("--dry-run", action="store_true",
+                   help="list the runs (done/todo) and estimate the time, reruns included, without running")
     p.add_argument("--summary", action="store_true", help="only print the table of what is stored")
     p.set_defaults(func=cmd_sweep)
     return p
 
 
+COMPARE_HELP = """\
+Two campaigns side by side, per point measured in both (server, workload, target,
+load, launcher): the median of each with its bootstrap 95% interval, the ratio B/A
+with its own interval, and a verdict from that interval alone: B faster or slower
+when it excludes 1, else no significant difference. Campaigns measured on different
+machines (campaign.json's host) are refused unless --across-machines, and then the
+output says so. Exit 2 on a campaign that cannot be read or a refused comparison."""
+
+
+def add_compare_parser(sub) -> argparse.ArgumentParser:
+    p = sub.add_parser("compare", help="two campaigns side by side: ratios and their significance",
+                       description=COMPARE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("a", metavar="A", help="the first campaign: a name under results/ or its directory")
+    p.add_argument("b", metavar="B", help="the second campaign, compared against A (ratios are B/A)")
+    p.add_argument("--metric", default="rps", choices=("rps", "latency_p50_ms", "latency_p99_ms"),
+                   help="what to compare (default rps; for latency, lower is faster)")
+    p.add_argument("--across-machines", action="store_true",
+                   help="compare campaigns measured on different machines, and say so")
+    p.set_defaults(func=cmd_compare)
+    return p
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from harness.analysis import compare, frame, report      # the analysis extra (pandas)
+    try:
+        result = compare.compare(report.resolve(args.a), report.resolve(args.b), metric=args.metric,
+                                 across_machines=args.across_machines)
+    except frame.CampaignError as exc:
+        print(f"arena compare: {exc}", file=sys.stderr)
+        return 2
+    print(compare.text(result))
+    return 0
+
+
 def register(sub) -> None:
-    """Add `run` and `sweep` to an argparse subparsers object."""
+    """Add `run`, `sweep` and `compare` to an argparse subparsers object."""
     add_run_parser(sub)
     add_sweep_parser(sub)
+    add_compare_parser(sub)
 
 
 def stop_on_sigterm() -> None:
@@ -223,12 +261,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except store.StoreError as exc:
         print(f"arena sweep: {exc}", file=sys.stderr)
         return 2
-    planned = {r.run_id: r for r in plan.plan(sw)}
-    rows = [r for r in rows if r["run_id"] in planned]
+    planned = plan.plan(sw)
+    rows = plan.sweep_rows(planned, rows)           # the planned runs and their reruns
     from harness.analysis.console import console_table     # the report's aggregation
     print(console_table(rows))
     if not args.summary:
-        print(f"\n{len(rows)} of {len(planned)} runs stored in {camp.runs_path}; "
+        reran = sum(1 for r in rows if r["rerun_of"])
+        print(f"\n{len(rows) - reran} of {len(planned)} runs and {reran} rerun(s) stored in {camp.runs_path}; "
               f"this invocation took {time.monotonic() - t0:.0f} s")
     return code
 

@@ -159,7 +159,8 @@ class WorkloadSpec:
 
 # 2: served_share, latency_p99_corrected_ms, helper_cpu_s and idlest_worker_cpu_share added; a failed run's rps is
 # empty (harness/store.py reads schema 1 files, their new columns empty)
-SCHEMA_VERSION = 2
+# 3: rerun_of and rerun_reason added (the sweep's automatic reruns, harness/sweep.py)
+SCHEMA_VERSION = 3
 
 
 @dataclass(frozen=True)
@@ -283,3 +284,6 @@ class RunResult:
                                     # "offered-rate" | "unknown-slots" | ""
     efficiency: float | None        # rps / limit_rps
     bottleneck: str                 # "server" | "limit" | "generator" | "errors" | "noisy"
+    # an extra run the sweep added to a point short of clean or stable repeats (empty: a planned run)
+    rerun_of: str = ""              # the run id of the point's run it stands in for
+    rerun_reason: str = ""          # why the point needed it, in the audit's words

@@ -5,7 +5,10 @@
 
 Order is the plan's (harness/plan/plan.py). Each row is appended as soon as its run
 ends; Ctrl-C stops the running server, keeps every finished row and exits 130; the
-same command resumes (run ids already stored are skipped). Two things are resolved
+same command resumes (run ids already stored are skipped). After the planned runs, a
+point short of clean or stable repeats gets reruns, up to the sweep's ``max_reruns``
+(harness/plan/reruns.py), each stored as its own row saying what it reruns and why;
+a resumed sweep counts the reruns already stored. Two things are resolved
 here because only the campaign knows them: the /cpu calibration (before the first
 /cpu run) and the rate of a ``rate_fractions`` run (its share of the saturation the
 campaign's closed-loop runs of the same server and workload measured).
@@ -21,7 +24,7 @@ from typing import Any, Callable, Iterable, TextIO
 
 from harness import catalog, row, store
 from harness.measure import host as host_facts
-from harness.plan import calibrate
+from harness.plan import budget, calibrate
 from harness.plan.plan import ROOT, Sweep, plan
 from harness.run import run_point
 from harness.specs import RunResult, RunSpec, ServerSpec
@@ -90,8 +93,9 @@ def _calibration(sweep: Sweep, camp: store.Campaign, todo: list[RunSpec], specs:
 
 
 def _with_rate(run: RunSpec, camp: store.Campaign, target: str) -> RunSpec | None:
-    """A rate_fractions run with its rate; None when the campaign has no saturation for it."""
-    if run.rate_fraction is None:
+    """A rate_fractions run with its rate; None when the campaign has no saturation for it.
+    A rerun keeps the rate its point's repeats ran at (it comes with it)."""
+    if run.rate_fraction is None or run.load.rate is not None:
         return run
     sat = saturation(camp.rows(), run.server, run.workload, target, launcher=run.launcher,
                      server_cpus=run.server_cpus)
@@ -100,9 +104,36 @@ def _with_rate(run: RunSpec, camp: store.Campaign, target: str) -> RunSpec | Non
     return replace(run, load=replace(run.load, rate=max(1.0, round(sat * run.rate_fraction))))
 
 
+class _Measure:
+    """Runs one RunSpec to its stored row: calibration and rate resolved, order counted."""
+
+    def __init__(self, camp: store.Campaign, specs: dict, calibration: dict, runner: Callable,
+                 progress: Progress, out: TextIO):
+        self.camp, self.specs, self.calibration, self.runner = camp, specs, calibration, runner
+        self.progress, self.out = progress, out
+        self.order = len(camp.run_ids())
+
+    def __call__(self, run: RunSpec, **rerun: str) -> None:
+        self.progress.start(run)
+        self.order += 1
+        spec = server_for(run, self.specs)
+        run = calibrate.resolve_cpu(replace(run, order=self.order), spec.runtime, self.calibration)
+        ready = _with_rate(run, self.camp, catalog.workload_for(run).target)
+        if ready is None:
+            result = unmeasured(run, spec, "no closed-loop saturation measured for this "
+                                           "server and workload in this campaign")
+        else:
+            result = self.runner(ready, raw_dir=self.camp.raw_dir(run.run_id), spec=spec).result
+        result = replace(result, **rerun)
+        self.camp.append(result)
+        print_run(result, self.out)
+        self.progress.finish()
+
+
 def run_sweep(sweep: Sweep, *, out: TextIO = sys.stderr, dry_run: bool = False,
               runner: Callable[..., Any] = run_point) -> store.Campaign:
-    """Run every planned run not already stored; rows are appended as runs end."""
+    """Run every planned run not already stored, then the reruns its points need (at most
+    ``sweep.max_reruns`` each, harness/plan/reruns.py); rows are appended as runs end."""
     camp = store.Campaign(sweep.results, sweep.campaign)
     planned = plan(sweep)
     existing = camp.run_ids()
@@ -112,33 +143,36 @@ def run_sweep(sweep: Sweep, *, out: TextIO = sys.stderr, dry_run: bool = False,
     if dry_run:
         for r in planned:
             print(f"  {'done' if r.run_id in existing else 'todo'}  {r.run_id}", file=out)
+        print(budget.describe(planned, todo, sweep.max_reruns), file=out)
         return camp
     where = sweep.path.relative_to(ROOT) if sweep.path.is_relative_to(ROOT) else sweep.path
     meta = camp.write_meta({**host_facts.facts(sweep.server_cpus, sweep.load_cpus),
                             "created_at": _now(), "started_at": _now(), "sweep": str(where),
                             "description": sweep.description})
     specs = catalog.load()
-    calibration = _calibration(sweep, camp, todo, specs, meta, out)
     progress = Progress(len(planned), out)
-    order = len(existing)
+    measure = _Measure(camp, specs, _calibration(sweep, camp, todo, specs, meta, out), runner, progress, out)
     for run in planned:
         if run.run_id in existing:
             progress.skip()
-            continue
-        progress.start(run)
-        order += 1
-        spec = server_for(run, specs)
-        run = calibrate.resolve_cpu(replace(run, order=order), spec.runtime, calibration)
-        ready = _with_rate(run, camp, catalog.workload_for(run).target)
-        if ready is None:
-            result = unmeasured(run, spec, "no closed-loop saturation measured for this "
-                                           "server and workload in this campaign")
         else:
-            result = runner(ready, raw_dir=camp.raw_dir(run.run_id), spec=spec).result
-        camp.append(result)
-        print_run(result, out)
-        progress.finish()
+            measure(run)
+    _rerun_rounds(sweep, camp, planned, measure, out)
     return camp
+
+
+def _rerun_rounds(sweep: Sweep, camp: store.Campaign, planned: list[RunSpec], measure: _Measure,
+                  out: TextIO) -> None:
+    """Rounds of one rerun per point that needs one, decided from the stored rows, until none
+    does or each has had ``max_reruns`` (a round adds one to every point it reruns)."""
+    from harness.plan import reruns     # judges rows as the analysis does: the analysis extra (pandas)
+    while todo := reruns.next_round(planned, camp.rows(), repeats=sweep.repeats,
+                                    max_reruns=sweep.max_reruns):
+        print(f"reruns: {len(todo)} point(s) short of clean or stable repeats get one more run",
+              file=out, flush=True)
+        measure.progress.total += len(todo)
+        for rerun in todo:
+            measure(rerun.run, rerun_of=rerun.of, rerun_reason=rerun.reason)
 
 
 def unmeasured(run: RunSpec, spec: ServerSpec, why: str) -> RunResult:

@@ -45,6 +45,9 @@ POINT: tuple[str, ...] = ("campaign", "server", "runtime", "model", "workers", "
                           "launcher", "cores", "workload", "target", "driver", "loop", "connections",
                           "rate")
 
+#: Metrics aggregate() gives a bootstrap interval of the median by default.
+CI_METRICS: tuple[str, ...] = ("rps",)
+
 #: Metrics aggregate() summarises by default.
 METRICS: tuple[str, ...] = ("rps", "latency_p50_ms", "latency_p90_ms", "latency_p99_ms",
                             "latency_p999_ms", "latency_max_ms", "cpu_us_per_request",
@@ -251,14 +254,17 @@ def flagged(runs: pd.DataFrame) -> pd.DataFrame:
 # --- aggregating repeats -----------------------------------------------------------
 
 def aggregate(runs: pd.DataFrame, metrics: Iterable[str] = METRICS, *, by: Iterable[str] = POINT,
-              only_usable: bool = True, ci: Iterable[str] = ()) -> pd.DataFrame:
+              only_usable: bool = True, ci: Iterable[str] = CI_METRICS) -> pd.DataFrame:
     """One row per point: for each metric its median, min, max and CV over the repeats.
 
-    Columns: the ``by`` keys, ``n`` (repeats aggregated), ``n_flagged`` (repeats
-    left out as flagged), then ``<metric>_median``, ``_min``, ``_max``, ``_cv``, and
-    for each metric in ``ci`` ``_ci_low`` and ``_ci_high`` (:func:`stats.bootstrap_ci`
-    of the median). A point whose every repeat is flagged is kept, from its flagged
-    runs, with ``all_flagged`` set, so a chart can show it as such rather than drop it.
+    Columns: the ``by`` keys, ``n`` (repeats aggregated: a point's reruns are repeats
+    too), ``n_flagged`` (repeats left out as flagged), then ``<metric>_median``, ``_min``,
+    ``_max``, ``_cv``, and for each metric in ``ci`` (default: req/s) ``_ci_low`` and
+    ``_ci_high``, the bootstrap 95% interval of the median (:func:`stats.bootstrap_ci`;
+    empty with fewer than two repeats), and ``_values``, the repeats' values it was drawn
+    from (for intervals of ratios, :func:`stats.ratio_ci`). A point whose every repeat is
+    flagged is kept, from its flagged runs, with ``all_flagged`` set, so a chart can show
+    it as such rather than drop it.
     """
     by = list(by)
     metrics = list(metrics)
@@ -284,7 +290,8 @@ def aggregate(runs: pd.DataFrame, metrics: Iterable[str] = METRICS, *, by: Itera
         out[f"{metric}_max"] = values.max()
         out[f"{metric}_cv"] = values.agg(stats.cv).astype("float64")
     for metric in ci:
-        bounds = grouped[metric].agg(lambda v: stats.bootstrap_ci(list(v)) or (math.nan, math.nan))
+        out[f"{metric}_values"] = grouped[metric].agg(lambda v: tuple(stats.values(v)))
+        bounds = out[f"{metric}_values"].map(lambda v: stats.bootstrap_ci(v) or (math.nan, math.nan))
         out[f"{metric}_ci_low"] = bounds.map(lambda b: b[0]).astype("float64")
         out[f"{metric}_ci_high"] = bounds.map(lambda b: b[1]).astype("float64")
     out["flags"] = grouped["flags"].agg(lambda f: "; ".join(sorted({x for x in f if x})))
@@ -310,21 +317,33 @@ def compare(before: pd.DataFrame, after: pd.DataFrame, metric: str = "rps", *,
     """Each point measured in both: medians, ratio after/before, and whether it moved.
 
     Points are matched on POINT less ``ignore`` (two campaigns: the campaign; two
-    launchers in one campaign: ``ignore=("campaign", "launcher")``). ``moved`` is True
-    when the two ranges of repeats do not overlap, so a change inside run-to-run noise
-    is not reported as one.
+    launchers in one campaign: ``ignore=("campaign", "launcher")``). Per side: the
+    median, its bootstrap interval (``_low``, ``_high``), ``n_`` repeats and
+    ``all_flagged_``; ``ratio_low``/``ratio_high`` is the bootstrap interval of the
+    ratio (:func:`stats.ratio_ci`; empty with fewer than two repeats on a side).
+    ``moved`` is True when the two ranges of repeats do not overlap, so a change inside
+    run-to-run noise is not reported as one.
     """
     key = [k for k in POINT if k not in set(ignore)]
-    a = aggregate(before, [metric], by=key).set_index(key)
-    b = aggregate(after, [metric], by=key).set_index(key)
+    a = aggregate(before, [metric], by=key, ci=[metric]).set_index(key)
+    b = aggregate(after, [metric], by=key, ci=[metric]).set_index(key)
     both = a.add_suffix("_before").join(b.add_suffix("_after"), how="inner")
     if both.empty:
         raise CampaignError("the two campaigns share no measured point (same server, workload, "
                             "target, driver and load)")
     out = pd.DataFrame(index=both.index)
-    out["before"] = both[f"{metric}_median_before"]
-    out["after"] = both[f"{metric}_median_after"]
+    for side in ("before", "after"):
+        out[side] = both[f"{metric}_median_{side}"]
+        out[f"{side}_low"] = both[f"{metric}_ci_low_{side}"]
+        out[f"{side}_high"] = both[f"{metric}_ci_high_{side}"]
+        out[f"n_{side}"] = both[f"n_{side}"]
+        out[f"all_flagged_{side}"] = both[f"all_flagged_{side}"]
     out["ratio"] = out["after"] / out["before"].where(out["before"] != 0)
+    bounds = [(stats.ratio_ci(after, before) if len(before) > 1 and len(after) > 1 else None)
+              or (math.nan, math.nan)
+              for before, after in zip(both[f"{metric}_values_before"], both[f"{metric}_values_after"])]
+    out["ratio_low"] = [lo for lo, _ in bounds]
+    out["ratio_high"] = [hi for _, hi in bounds]
     out["moved"] = ((both[f"{metric}_min_after"] > both[f"{metric}_max_before"])
                     | (both[f"{metric}_max_after"] < both[f"{metric}_min_before"]))
     return out.reset_index()

@@ -5,6 +5,7 @@ table, the report and the audit summarise repeats the same way.
 """
 from __future__ import annotations
 
+import functools
 import math
 import random
 import statistics
@@ -63,11 +64,10 @@ def bootstrap_ci(xs: Sequence, stat: Callable[[list[float]], float] = statistics
     values: one run has no spread to resample. With three repeats the interval can be
     no wider than their range, so it says how little three runs pin down.
     """
-    v = values(xs)
+    v = tuple(values(xs))
     if len(v) < 2:
         return None
-    rng = random.Random(seed)
-    return _percentiles([stat(rng.choices(v, k=len(v))) for _ in range(resamples)], confidence)
+    return _percentiles(_draws((v,), stat, resamples, seed), confidence)
 
 
 def ratio_ci(top: Sequence, bottom: Sequence, *, confidence: float = CONFIDENCE,
@@ -76,25 +76,32 @@ def ratio_ci(top: Sequence, bottom: Sequence, *, confidence: float = CONFIDENCE,
 
     Each draw resamples each side's repeats with replacement on its own, so the interval
     carries the noise of both. A side of one value is held fixed: pass a known constant
-    (a limit) that way, never a point measured once. None when neither side has two
-    values, or a median is zero.
+    (a limit) that way, never a point measured once (callers comparing two measured points
+    require two repeats on each side). None when neither side has two values, or a
+    resampled median of ``bottom`` is 0.
     """
-    a, b = values(top), values(bottom)
+    a, b = tuple(values(top)), tuple(values(bottom))
     if not a or not b or (len(a) < 2 and len(b) < 2):
         return None
+    draws = _draws((a, b), _median_ratio, resamples, seed)
+    return None if any(math.isnan(d) for d in draws) else _percentiles(draws, confidence)
+
+
+def _median_ratio(top: list[float], bottom: list[float]) -> float:
+    low = statistics.median(bottom)
+    return statistics.median(top) / low if low else math.nan
+
+
+@functools.lru_cache(maxsize=4096)
+def _draws(samples: tuple[tuple[float, ...], ...], stat: Callable, resamples: int,
+           seed: int) -> tuple[float, ...]:
+    """``stat(*resampled samples)`` over ``resamples`` resamplings, sorted; cached because
+    the same repeats are summarised by every table and chart of a report."""
     rng = random.Random(seed)
-    draws = []
-    for _ in range(resamples):
-        den = statistics.median(rng.choices(b, k=len(b)))
-        if not den:
-            return None
-        draws.append(statistics.median(rng.choices(a, k=len(a))) / den)
-    return _percentiles(draws, confidence)
+    return tuple(sorted(stat(*[rng.choices(s, k=len(s)) for s in samples]) for _ in range(resamples)))
 
 
-def _percentiles(draws: list[float], confidence: float) -> tuple[float, float]:
-    """The (1 - confidence) / 2 and (1 + confidence) / 2 quantiles of the draws."""
-    draws = sorted(draws)
-    lo = draws[int(math.floor((1 - confidence) / 2 * (len(draws) - 1)))]
-    hi = draws[int(math.ceil((1 + confidence) / 2 * (len(draws) - 1)))]
-    return lo, hi
+def _percentiles(draws: Sequence[float], confidence: float) -> tuple[float, float]:
+    n = len(draws)
+    return (draws[int(math.floor((1 - confidence) / 2 * (n - 1)))],
+            draws[int(math.ceil((1 + confidence) / 2 * (n - 1)))])

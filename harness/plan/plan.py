@@ -55,6 +55,7 @@ class Sweep:
     points: tuple[PointTable, ...]
     calibration: dict               # target_ms, servers {runtime: server}, requests
     description: str = ""
+    max_reruns: int = 0             # extra runs per point short of clean or stable repeats
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ def load(path: str | Path, *, known_servers: dict[str, ServerSpec] | None = None
     return Sweep(path=path, campaign=top["campaign"], results=ROOT / top["results"],
                  servers=top["servers"], repeats=top["repeats"], server_cpus=top["server_cpus"],
                  load_cpus=top["load_cpus"], points=points, calibration=_calibration(r, data),
-                 description=top["description"])
+                 description=top["description"], max_reruns=top["max_reruns"])
 
 
 def _point(r: _Reader, i: int, table: dict, top: dict) -> PointTable:
@@ -214,6 +215,26 @@ def run_id(server: str, p: PointTable, repeat: int, *, connections: int | None =
         (f".{launcher}" if launcher != "native" else "")
     sizing = (f".w{p.workers}" if p.workers else "") + (f".t{p.threads}" if p.threads else "")
     return f"{server}.{p.workload}{_params(p)}.{driver}.{level}{where}{sizing}.r{repeat}"
+
+
+_REPEAT = re.compile(r"\.r(\d+)$")     # every run id ends in its repeat
+
+
+def split_id(run_id: str) -> tuple[str, int] | None:
+    """``go.hello.wrk.c64.r3`` -> ("go.hello.wrk.c64", 3); None for an id without ``.rN``."""
+    m = _REPEAT.search(run_id)
+    return (run_id[:m.start()], int(m.group(1))) if m else None
+
+
+def point_of(run_id: str) -> str | None:
+    found = split_id(run_id)
+    return found[0] if found else None
+
+
+def sweep_rows(planned: list[RunSpec], rows: list[dict]) -> list[dict]:
+    """The stored rows of these planned runs and of their reruns."""
+    points = {point_of(r.run_id) for r in planned}
+    return [r for r in rows if point_of(r["run_id"]) in points]
 
 
 def _run(sweep: Sweep, server: str, p: PointTable, repeat: int, launcher: str, level: dict) -> RunSpec:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from harness import specs
+from harness.analysis.thresholds import MIN_CLEAN_REPEATS
 from harness.specs import Placement, PlacementError
 from harness.drivers import DRIVERS
 from harness.launch import LAUNCHERS
@@ -179,6 +180,11 @@ SETTINGS: tuple[Setting, ...] = (
             where="sweep", flag="--results"),
     Setting("repeats", Number(1, integer=True), 1,
             "runs of every level, interleaved (A B C A B C, never A A A)", where="sweep"),
+    Setting("max_reruns", Number(0, integer=True), 3,
+            "extra runs a point may get after its repeats, one per round, while it has fewer clean "
+            "repeats than it needs (a run failed, erred, was noisy) or its clean repeats vary more "
+            "than the audit allows; each is stored with `rerun_of` and `rerun_reason`; 0: none",
+            where="sweep"),
     Setting("servers", Names(), None,
             "catalog names (servers/catalog.toml); required at the top level, a point's own list "
             "replaces it", where="both", flag="--server"),
@@ -341,9 +347,16 @@ def markdown() -> str:
         "default (a point's own `server_cpus`, a launcher other than native, `workers`/`threads`)",
         "and the repeat: `go.cpu-svc.wrk.c16.s0-1.docker.r1`. Every point that needs no",
         "saturation figure runs first, then the `rate_fractions` points; within each, repeat",
-        "by repeat over servers and points. Each row is appended as soon as its run ends;",
+        "by repeat over servers and points. Then come the reruns (`max_reruns`): in rounds,",
+        f"each point with fewer clean repeats than it needs (`repeats`, at most the audit's {MIN_CLEAN_REPEATS})",
+        "or with clean repeats that vary more than the audit allows gets one more run, the",
+        "next repeat number (`go.hello.wrk.c64.r4`), stored with `rerun_of` (the run it stands",
+        "in for) and `rerun_reason`; a point still short after the bound stays flagged. A failed",
+        "or noisy run is rerun; a point whose every run erred, was never verified, or was only",
+        "ever generator-bound is not (a rerun measures the same). Each row is appended as soon as its run ends;",
         "Ctrl-C stops the running server, keeps every finished row and exits 130; the same",
-        "command resumes (run ids already stored are skipped).",
+        "command resumes (run ids already stored are skipped, reruns already stored count",
+        "against the bound). `arena sweep --dry-run` lists the runs and estimates the time.",
         "",
     ]
     return "\n".join(lines)

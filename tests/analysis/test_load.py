@@ -78,8 +78,21 @@ def test_compare_two_campaigns(runs, campaign_copy):
     cmp = frame.compare(runs, after)
     go = cmp[(cmp["server"] == "go") & (cmp["workload"] == "io") & (cmp["connections"] == 256)].iloc[0]
     assert go["ratio"] == pytest.approx(2.0) and go["moved"]
+    assert 1 < go["ratio_low"] <= 2.0 <= go["ratio_high"]        # twice as fast, told apart from noise
+    assert go["before_low"] <= go["before"] <= go["before_high"] and go["n_before"] == go["n_after"]
     node = cmp[(cmp["server"] == "node") & (cmp["workload"] == "io") & (cmp["connections"] == 256)].iloc[0]
     assert node["ratio"] == pytest.approx(1.0) and not node["moved"]
+    assert node["ratio_low"] < 1 < node["ratio_high"]
+
+
+def test_every_point_has_its_median_and_bootstrap_interval(runs):
+    agg = frame.aggregate(runs)
+    several = agg[agg["n"] >= 2]
+    assert not several.empty
+    assert (several["rps_ci_low"] <= several["rps_median"]).all()
+    assert (several["rps_median"] <= several["rps_ci_high"]).all()
+    assert (several["rps_values"].map(len) == several["n"]).all()
+    assert agg.loc[agg["n"] == 1, "rps_ci_low"].isna().all()
 
 
 def test_load_several_campaigns_keeps_them_apart(fixture_dir, campaign_copy):
@@ -106,7 +119,7 @@ def test_missing_column_is_named(campaign_copy):
         w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
-    with pytest.raises(frame.CampaignError, match=r"runs\.csv: line 1: header is not schema 2 nor an older one \(missing latency_p99_ms"):
+    with pytest.raises(frame.CampaignError, match=r"runs\.csv: line 1: header is not schema \d+ nor an older one \(missing latency_p99_ms"):
         frame.load(campaign_copy)
 
 

@@ -100,7 +100,8 @@ def test_docs_refuse_a_campaign_whose_audit_fails(campaign_copy, tmp_path, capsy
     assert commands.main(["report", "--docs", str(docs), "--readme", str(readme), str(campaign)]) == 1
     err = capsys.readouterr().err
     assert "VIOLATION cost-arithmetic" in err and "not published, its audit failed" in err
-    assert not docs.exists() and readme.read_text() == before
+    assert [p.name for p in docs.iterdir()] == [report.CAMPAIGNS]     # only the index of campaigns
+    assert readme.read_text() == before
     with pytest.raises(report.PublishRefused):
         report.write_docs(docs, None, campaign)
 

@@ -33,3 +33,14 @@ def test_bootstrap_interval_narrows_with_more_repeats():
     w = lambda ci: ci[1] - ci[0]  # noqa: E731
     assert w(stats.bootstrap_ci(many)) < w(stats.bootstrap_ci(few))
     assert not math.isnan(w(stats.bootstrap_ci(many)))
+
+
+def test_ratio_interval_excludes_one_only_when_the_repeats_do_not_overlap_much():
+    a = [100.0, 102.0, 98.0, 101.0]
+    lo, hi = stats.ratio_ci([x * 2 for x in a], a)
+    assert 1 < lo <= 2.0 <= hi                                 # twice as fast: the interval says so
+    lo, hi = stats.ratio_ci([99.0, 103.0, 97.0, 100.0], a)
+    assert lo < 1 < hi                                         # the same speed: straddles 1
+    assert stats.ratio_ci([200.0], [100.0]) is None            # one run a side: no interval
+    assert stats.ratio_ci([1.0, 2.0], [0.0, 0.0]) is None      # nothing to divide by
+    assert stats.ratio_ci(a, [x * 2 for x in a]) == stats.ratio_ci(a, [x * 2 for x in a])

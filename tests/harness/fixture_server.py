@@ -8,6 +8,8 @@ Behaviour is injected around the app:
     --stall-at S     S seconds after the first request, every request waits until the
     --stall-s T      stall ends (T seconds, default 1): one stall, once
     --die-at S       S seconds after the first request the process exits (code 3)
+    --die-once FILE  --die-at only while FILE does not exist (it is created then): the
+                     first run dies, the next ones serve (a transient failure)
     --broken         /hello answers a wrong body (fails verification)
 """
 from __future__ import annotations
@@ -41,8 +43,14 @@ def main() -> None:
     p.add_argument("--stall-at", type=float, default=None)
     p.add_argument("--stall-s", type=float, default=1.0)
     p.add_argument("--die-at", type=float, default=None)
+    p.add_argument("--die-once", type=Path, default=None)
     p.add_argument("--broken", action="store_true")
     args = p.parse_args()
+    if args.die_once is not None:
+        if args.die_once.exists():
+            args.die_at = None
+        else:
+            args.die_once.touch()
     first: list[float] = []
     lock = threading.Lock()
 

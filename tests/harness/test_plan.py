@@ -205,3 +205,32 @@ def test_shipped_sweeps_load():
         firsts = [i for i, p in enumerate(runs) if p.repeat == 1 and p.rate_fraction is None]
         seconds = [i for i, p in enumerate(runs) if p.repeat == 2 and p.rate_fraction is None]
         assert max(firsts) < min(seconds)
+
+
+def test_the_full_campaign_has_the_ladders_and_fits_its_budget():
+    """harness/sweeps/full.toml (issue 16): full curves for the nine models, fewer points for
+    the peers, and a plan whose estimate leaves room for reruns inside about two hours."""
+    from harness.plan import budget
+    sw = plan.load(plan.SWEEPS / "full.toml")
+    runs = plan.plan(sw)
+    models = set(sw.servers)
+    assert len(models) == 9 and sw.repeats >= 3 and sw.max_reruns >= 1
+    def levels(server, workload, driver="wrk", launcher="native", **match):
+        found = {r.load.connections or r.rate_fraction or r.load.rate for r in runs
+                 if (r.server, r.workload, r.load.driver, r.launcher) == (server, workload, driver, launcher)
+                 and all(getattr(r, k) == v for k, v in match.items())}
+        return sorted(found)
+    for server in models:
+        assert levels(server, "hello") == [1, 4, 16, 64, 256, 1024]
+        assert levels(server, "io") == [1, 4, 16, 64, 256, 1024]
+        assert levels(server, "cpu", calibrated=True) == [1, 2, 4, 16, 64]
+        fractions = [r.rate_fraction for r in runs if r.server == server and r.rate_fraction]
+        assert min(fractions) == 0.25 and max(fractions) == 1.2
+        assert levels(server, "io", "vegeta", rate_fraction=None) == [1000]
+    peers = {r.server for r in runs} - models
+    assert {"uwsgi", "waitress", "granian", "uwsgi-django", "gunicorn-sync-flask", "granian-ft"} <= peers
+    for server in peers:
+        assert len({r.run_id.rsplit(".r", 1)[0] for r in runs if r.server == server}) <= 3
+    assert {r.server for r in runs if r.launcher == "docker"} == {"go", "node"}
+    planned = sum(map(budget.run_seconds, runs))
+    assert planned < 115 * 60            # about 2 hours with the reruns of a third of the points

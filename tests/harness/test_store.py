@@ -94,8 +94,9 @@ def test_raw_dir_is_per_run_and_safe(tmp_path):
 
 
 def _schema_1_file(c: store.Campaign) -> None:
-    """A runs.csv as schema 1 wrote it: without the columns schema 2 added."""
-    old = [name for name in store.COLUMNS if name not in store.ADDED_IN_SCHEMA[2]]
+    """A runs.csv as schema 1 wrote it: without the columns every later schema added."""
+    added = {name for cols in store.ADDED_IN_SCHEMA.values() for name in cols}
+    old = [name for name in store.COLUMNS if name not in added]
     row = {**store.to_row(result(run_id="old")), "schema": "1"}
     c.dir.mkdir(parents=True, exist_ok=True)
     c.runs_path.write_text(",".join(old) + "\n" + ",".join(row[n] for n in old) + "\n")
@@ -108,6 +109,7 @@ def test_an_older_schema_reads_with_its_missing_columns_empty(tmp_path):
     assert row["run_id"] == "old" and row["schema"] == "1"
     assert tuple(row) == store.COLUMNS
     assert row["served_share"] == row["latency_p99_corrected_ms"] == row["helper_cpu_s"] == ""
+    assert row["rerun_of"] == row["rerun_reason"] == ""
     with pytest.raises(store.StoreError, match="older schema"):
         c.append(result(run_id="new"))               # one file, one schema
 
