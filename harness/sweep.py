@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, TextIO
 
 from harness import catalog, row, store
 from harness.measure import host as host_facts
-from harness.plan import calibrate
+from harness.plan import calibrate, ceiling
 from harness.plan.plan import ROOT, Sweep, plan
 from harness.run import run_point
 from harness.specs import RunResult, RunSpec, ServerSpec
@@ -104,7 +104,7 @@ def run_sweep(sweep: Sweep, *, out: TextIO = sys.stderr, dry_run: bool = False,
               runner: Callable[..., Any] = run_point) -> store.Campaign:
     """Run every planned run not already stored; rows are appended as runs end."""
     camp = store.Campaign(sweep.results, sweep.campaign)
-    planned = plan(sweep)
+    planned = ceiling.scheduled(plan(sweep), sweep.ceiling)
     existing = camp.run_ids()
     todo = [r for r in planned if r.run_id not in existing]
     print(f"sweep {sweep.path.name}: campaign {sweep.campaign} ({camp.dir}), {len(planned)} runs, "
@@ -117,7 +117,7 @@ def run_sweep(sweep: Sweep, *, out: TextIO = sys.stderr, dry_run: bool = False,
     meta = camp.write_meta({**host_facts.facts(sweep.server_cpus, sweep.load_cpus),
                             "created_at": _now(), "started_at": _now(), "sweep": str(where),
                             "description": sweep.description})
-    specs = catalog.load()
+    specs = {**catalog.load(), ceiling.SERVER: ceiling.SPEC}
     calibration = _calibration(sweep, camp, todo, specs, meta, out)
     progress = Progress(len(planned), out)
     order = len(existing)
@@ -129,7 +129,7 @@ def run_sweep(sweep: Sweep, *, out: TextIO = sys.stderr, dry_run: bool = False,
         order += 1
         spec = server_for(run, specs)
         run = calibrate.resolve_cpu(replace(run, order=order), spec.runtime, calibration)
-        ready = _with_rate(run, camp, catalog.workload_for(run).target)
+        ready = _with_rate(ceiling.resolve(run, camp.rows()), camp, catalog.workload_for(run).target)
         if ready is None:
             result = unmeasured(run, spec, "no closed-loop saturation measured for this "
                                            "server and workload in this campaign")

@@ -55,6 +55,7 @@ class Sweep:
     points: tuple[PointTable, ...]
     calibration: dict               # target_ms, servers {runtime: server}, requests
     description: str = ""
+    ceiling: str = "none"           # the load path's ceiling to measure (plan/ceiling.py)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -142,7 +143,7 @@ def load(path: str | Path, *, known_servers: dict[str, ServerSpec] | None = None
     return Sweep(path=path, campaign=top["campaign"], results=ROOT / top["results"],
                  servers=top["servers"], repeats=top["repeats"], server_cpus=top["server_cpus"],
                  load_cpus=top["load_cpus"], points=points, calibration=_calibration(r, data),
-                 description=top["description"])
+                 description=top["description"], ceiling=top["ceiling"])
 
 
 def _point(r: _Reader, i: int, table: dict, top: dict) -> PointTable:

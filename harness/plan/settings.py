@@ -21,6 +21,7 @@ from harness import specs
 from harness.specs import Placement, PlacementError
 from harness.drivers import DRIVERS
 from harness.launch import LAUNCHERS
+from harness.plan import ceiling
 from workloads import contract
 
 CLOSED_LOOP = ("wrk", "locust")             # the tool keeps N connections (users) busy
@@ -179,6 +180,10 @@ SETTINGS: tuple[Setting, ...] = (
             where="sweep", flag="--results"),
     Setting("repeats", Number(1, integer=True), 1,
             "runs of every level, interleaved (A B C A B C, never A A A)", where="sweep"),
+    Setting("ceiling", Choice(ceiling.TOOLS), "none",
+            "measure the load path's ceiling (nginx returning /hello's bytes, `make ceiling`) before "
+            "the first /hello wrk run of each repeat, placement and connections; it is those rows' limit",
+            where="sweep"),
     Setting("servers", Names(), None,
             "catalog names (servers/catalog.toml); required at the top level, a point's own list "
             "replaces it", where="both", flag="--server"),
