@@ -11,13 +11,7 @@ NGINX ?= /usr/sbin/nginx
 .PHONY: ceiling
 
 ceiling:
-	@if [ -x $(NGINX) ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-	  echo "ceiling: installing Debian's nginx (apt, once)"; \
-	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null 2>&1 \
-	   || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx >/dev/null)) \
-	  || echo "ceiling: apt-get could not install nginx; the load path's ceiling will be unknown"; \
-	else echo "ceiling: $(NGINX) is missing and installing it needs root ('sudo apt-get install nginx'); the load path's ceiling will be unknown"; fi
+	$(call apt_optional,nginx,$(NGINX),ceiling,the load path's ceiling will be unknown)
 
 TEST_DEPS  += ceiling
 BENCH_DEPS += ceiling

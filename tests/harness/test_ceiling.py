@@ -105,3 +105,10 @@ def test_nginx_answers_the_contracts_hello_bytes_and_404(tmp_path):
 def test_the_ceiling_launcher_starts_nothing_but_the_ceiling(tmp_path):
     with pytest.raises(nginx.LaunchError, match="starts nginx-ceiling only"):
         nginx.start(catalog.get("go"), log_dir=tmp_path)
+
+
+def test_without_nginx_the_ceiling_fails_saying_how_to_install_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(nginx.shutil, "which", lambda _name: None)
+    assert "make ceiling" in nginx.unavailable()
+    with pytest.raises(nginx.LaunchError, match="nginx is missing: `make ceiling` installs"):
+        nginx.start(log_dir=tmp_path)

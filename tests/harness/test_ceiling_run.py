@@ -3,7 +3,6 @@ Debian's nginx before the /hello runs, and their rows' limit is its measured fig
 from __future__ import annotations
 
 import os
-import textwrap
 
 import pytest
 
@@ -12,25 +11,15 @@ from harness.analysis import frame
 from harness.drivers import histogram
 from harness.launch import ceiling as nginx
 from harness.plan import plan
+from sweep_files import write_sweep
 
 pytestmark = pytest.mark.skipif(nginx.unavailable() is not None, reason=str(nginx.unavailable()))
 
 
 @pytest.mark.timeout(180)
 def test_a_sweep_measures_the_ceiling_and_holds_hello_to_it(tmp_path):
-    path = tmp_path / "s.toml"
-    path.write_text(textwrap.dedent(f"""
-        campaign = "ceiling"
-        results = "{tmp_path / 'results'}"
-        servers = ["go"]
-        ceiling = "nginx"
-        duration_s = 2
-        warmup_s = 0
-        [[points]]
-        workload = "hello"
-        driver = "wrk"
-        connections = [8]
-    """))
+    path = write_sweep(tmp_path, [dict(workload="hello", driver="wrk", connections=[8])],
+                       campaign="ceiling", servers=["go"], ceiling="nginx", duration_s=2, warmup_s=0)
     camp = sweep_mod.run_sweep(plan.load(path), out=open(os.devnull, "w"))
     by_server = {r["server"]: r for r in camp.rows()}
     own, go = by_server["nginx-ceiling"], by_server["go"]
