@@ -6,8 +6,9 @@ repeat, placement (server and load CPUs) and connection count, the harness's own
 duration. Just before each /hello wrk run, :func:`resolve` gives it that ceiling (the
 same repeat's where it measured, else the median of the others), and its row's limit is
 "load-path" with the ceiling's run id in ``limit_detail`` (harness/limits.py). A
-ceiling that failed (nginx missing, a launch error) bounds nothing: the /hello rows keep
-the generator's extrapolation, and the ceiling's own row says why.
+ceiling that failed (nginx missing, a launch error), had errors or was noisy (other
+processes took the machine) is passed over; with none left, the /hello rows keep the
+generator's extrapolation, and the ceilings' own rows say why.
 
     planned = ceiling.scheduled(plan(sweep), sweep.ceiling)
     run = ceiling.resolve(run, camp.rows())
@@ -59,7 +60,8 @@ def scheduled(runs: Iterable[RunSpec], tool: str = "nginx") -> list[RunSpec]:
 
 
 def _matches(row: dict, run: RunSpec) -> bool:
-    return (row["server"] == SERVER and row["status"] == "ok" and row["bottleneck"] != "errors"
+    # a ceiling with errors, or measured while other processes took the machine, is not the path's
+    return (row["server"] == SERVER and row["status"] == "ok" and row["bottleneck"] not in ("errors", "noisy")
             and row["driver"] == "wrk" and row["connections"] == str(run.load.connections)
             and row["server_cpus"] == run.server_placement.text
             and row["load_cpus"] == run.load_placement.text and bool(row["rps"]))

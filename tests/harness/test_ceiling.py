@@ -60,7 +60,7 @@ def test_without_its_repeats_ceiling_the_median_run_of_the_others():
 
 @pytest.mark.parametrize("broken", [
     dict(status="failed", rps=None),                # nginx missing: its row failed
-    dict(bottleneck="errors"),
+    dict(bottleneck="errors"), dict(bottleneck="noisy"),
     dict(connections=256), dict(server_cpus="0-1"), dict(load_cpus="1"), dict(driver="vegeta"),
 ])
 def test_a_ceiling_that_failed_or_measured_another_point_bounds_nothing(broken):
