@@ -3,13 +3,15 @@
 The buckets are HdrHistogram's (https://hdrhistogram.github.io/HdrHistogram/, "log-linear"):
 latencies in whole microseconds; below 2 x SUB_BUCKETS µs one bucket per µs; above, every
 power of two [2^k, 2^(k+1)) is cut into SUB_BUCKETS buckets of equal width 2^(k - SUB_BITS).
-A bucket is at most 1/SUB_BUCKETS (3.1%) of its values wide, so any percentile re-read
-from the row is within that of the measured one, however long the tail.
+A bucket is at most 1/SUB_BUCKETS (6.25%) of its values wide, so any percentile re-read
+from the row is within that of the measured one, however long the tail. 16 buckets a
+power of two is HdrHistogram's precision at one significant digit: it keeps a row's
+histogram to some 600 characters, about what the rest of its row takes (32 doubled that).
 
-Text form (one CSV cell, no commas): ``ll5@FIRST C C zN C ...``: ``ll5`` names the scheme
-(SUB_BITS 5), FIRST is the index of the first non-empty bucket, then each bucket's count in
-order, ``zN`` standing for N empty buckets. Example: ``ll5@480 3 12 z2 1`` is 3 requests in
-bucket 480, 12 in 481, none in 482-483, 1 in 484. Empty text: no latencies recorded.
+Text form (one CSV cell, no commas): ``ll4@FIRST C C zN C ...``: ``ll4`` names the scheme
+(SUB_BITS 4), FIRST is the index of the first non-empty bucket, then each bucket's count in
+order, ``zN`` standing for N empty buckets. Example: ``ll4@240 3 12 z2 1`` is 3 requests in
+bucket 240, 12 in 241, none in 242-243, 1 in 244. Empty text: no latencies recorded.
 
     text = histogram.encode(histogram.counts(values_us))
     lo, width = histogram.percentile(histogram.decode(text), 99)
@@ -19,7 +21,7 @@ from __future__ import annotations
 import math
 from typing import Iterable
 
-SUB_BITS = 5
+SUB_BITS = 4
 SUB_BUCKETS = 1 << SUB_BITS         # buckets per power of two
 SCHEME = f"ll{SUB_BITS}"
 
