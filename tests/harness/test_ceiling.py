@@ -40,9 +40,10 @@ def test_one_ceiling_run_before_the_first_hello_run_of_each_repeat_placement_and
 
 
 def ceiling_row(repeat: int, rps: float, **kw) -> dict:
-    return store.to_row(result(server="nginx-ceiling", runtime="nginx", launcher="ceiling",
-                               run_id=f"nginx-ceiling.hello.wrk.c64.s1.l0.r{repeat}", repeat=repeat,
-                               connections=64, rps=rps, bottleneck="generator", **kw))
+    return store.to_row(result(**{**dict(server="nginx-ceiling", runtime="nginx", launcher="ceiling",
+                                         run_id=f"nginx-ceiling.hello.wrk.c64.s1.l0.r{repeat}",
+                                         repeat=repeat, connections=64, rps=rps, bottleneck="generator"),
+                                  **kw}))
 
 
 def test_a_hello_run_takes_its_own_repeats_ceiling():
@@ -58,9 +59,17 @@ def test_without_its_repeats_ceiling_the_median_run_of_the_others():
     assert (got.ceiling_rps, got.ceiling_run_id) == (40_000.0, "nginx-ceiling.hello.wrk.c64.s1.l0.r1")
 
 
+def test_a_clean_ceiling_comes_before_a_noisy_one_which_stands_only_alone():
+    noisy_r1 = ceiling_row(1, 20_000.0, bottleneck="noisy")
+    got = ceiling.resolve(run("go", repeat=1), [noisy_r1, ceiling_row(2, 42_000.0), ceiling_row(3, 40_000.0)])
+    assert (got.ceiling_rps, got.ceiling_run_id) == (40_000.0, "nginx-ceiling.hello.wrk.c64.s1.l0.r3")
+    alone = ceiling.resolve(run("go", repeat=1), [noisy_r1])
+    assert (alone.ceiling_rps, alone.ceiling_run_id) == (20_000.0, "nginx-ceiling.hello.wrk.c64.s1.l0.r1")
+
+
 @pytest.mark.parametrize("broken", [
     dict(status="failed", rps=None),                # nginx missing: its row failed
-    dict(bottleneck="errors"), dict(bottleneck="noisy"),
+    dict(bottleneck="errors"),
     dict(connections=256), dict(server_cpus="0-1"), dict(load_cpus="1"), dict(driver="vegeta"),
 ])
 def test_a_ceiling_that_failed_or_measured_another_point_bounds_nothing(broken):
