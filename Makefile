@@ -38,6 +38,7 @@ help:
 	@echo "  make tools         wrk from Debian (installed as root)"
 	@echo "  make loadtools     vegeta into bin/ (go install); checks locust"
 	@echo "  make runtimes      the Go server and upstream service into bin/, the Node packages"
+	@echo "  make ceiling       Debian's nginx for the load path's /hello ceiling (installed as root)"
 	@echo "  make browser       Debian's chromium for the report's browser test (installed as root)"
 	@echo "  make python-ft     CPython 3.13 without the GIL from Debian's source, and .venv-ft (as root; cached)"
 	@echo "  make docker        every container image (make docker-engine / docker-base without a registry)"

@@ -18,12 +18,16 @@ and the utilisation law, U = X S (https://www.informit.com/articles/article.aspx
   at once: one per process for Python (the GIL) and Node (one event loop per
   process), every core for Go, and one per thread for Python whose GIL is read back off;
   minus the cores' worth the load generator used on them when it shared the server's cores.
+- **The load path's ceiling** (``/hello``): what nginx returning the same bytes did on
+  the same placement, driven by the same generator at the same connections, measured in
+  the same campaign (harness/launch/ceiling.py). Where it is measured it replaces the
+  generator's ceiling, which is an extrapolation.
 - **The generator's own ceiling**: a run that used share ``s`` of its cores to send
   ``X`` req/s could at most send about ``X / s`` (CPU cost per request assumed flat).
 - **The offered rate** of an open-loop run: a server cannot answer more than is sent.
 
 The limit of a point is the smallest ceiling that applies; ``kind`` names it (on a tie,
-the first of cpu, littles-law, interactive, offered-rate, generator). ``kind`` is
+the first of cpu, littles-law, interactive, offered-rate, load-path, generator). ``kind`` is
 "unknown-slots" (and ``rps`` None) when Little's law would apply but the server's
 slots could not be read back.
 """
@@ -55,8 +59,8 @@ class Limit:
     """The smallest applicable ceiling in req/s (None: none is known) and which one it is."""
 
     rps: float | None
-    kind: str               # "littles-law" | "cpu" | "interactive" | "generator" | "offered-rate"
-                            # | "unknown-slots" | ""
+    kind: str               # "littles-law" | "cpu" | "interactive" | "load-path" | "generator"
+                            # | "offered-rate" | "unknown-slots" | ""
     detail: str = ""
 
 
@@ -159,10 +163,23 @@ def interactive_law(users: int, think_s: float, response_s: float) -> float | No
     return users / (think_s + response_s)
 
 
+@dataclass(frozen=True)
+class PathCeiling:
+    """The load path's measured ceiling for a run: req/s and the run that measured it."""
+
+    rps: float
+    run_id: str
+
+    def as_limit(self) -> Limit:
+        return Limit(self.rps, "load-path", f"the load path's measured ceiling {self.rps:,.0f} req/s "
+                                            f"(nginx returning the same bytes, run {self.run_id})")
+
+
 def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
           seen: dict | None, connections: int | None = None, rate: float | None = None,
           wait_s: float = 0.0, cpu_service_s: float = 0.0, think_s: float | None = None,
-          generator_cores: float = 0.0, generator_rps: float | None = None) -> Limit:
+          generator_cores: float = 0.0, generator_rps: float | None = None,
+          path_ceiling: PathCeiling | None = None) -> Limit:
     """The smallest ceiling that applies to one point.
 
     ``seen`` is the parallelism read back from the running server (its slots come
@@ -173,7 +190,8 @@ def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
     locust) makes the interactive law the closed loop's ceiling in place of the
     generator's (``generator_rps``). ``generator_cores`` is the cores' worth of CPU
     the generator used on the server's cores (:func:`generator_cores_on`).
-    The GIL state comes from ``seen`` too (``gil_enabled`` False only on a free-threaded
+    ``path_ceiling``, where the campaign measured it, bounds the run in place of the
+    generator's extrapolated ceiling. The GIL state comes from ``seen`` too (``gil_enabled`` False only on a free-threaded
     build that kept it off).
     """
     candidates: list[Limit] = []
@@ -199,7 +217,9 @@ def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
                                                           f"think + {latency * 1e3:g} ms response)"))
     if rate is not None and rate > 0:
         candidates.append(Limit(float(rate), "offered-rate", f"{rate:g} req/s offered"))
-    if think_s is None and generator_rps is not None and generator_rps > 0:
+    if path_ceiling is not None and path_ceiling.rps > 0:
+        candidates.append(path_ceiling.as_limit())
+    elif think_s is None and generator_rps is not None and generator_rps > 0:
         candidates.append(Limit(generator_rps, "generator",
                                 f"generator ceiling {generator_rps:.0f} req/s"))
     unknown = slots.count is None and latency > 0

@@ -63,7 +63,8 @@ def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, 
                        rate=run.load.rate if outcome.loop == "open" else None,
                        wait_s=wl.wait_s, cpu_service_s=wl.cpu_service_s or 0.0, think_s=think_s,
                        generator_cores=gen_cores,
-                       generator_rps=limits.generator_ceiling(outcome.rps, gen_share))
+                       generator_rps=limits.generator_ceiling(outcome.rps, gen_share),
+                       path_ceiling=_path_ceiling(run))
     eff = limits.efficiency(outcome.rps, lim.rps)
     # the generator could not send more if it used > 90% of its cores, or if its cores
     # had no idle time left for it because a neighbour took them (the server's own CPU on
@@ -75,6 +76,13 @@ def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, 
                              error_share=limits.error_share(outcome.errors, outcome.requests),
                              generator_share=busiest, foreign_share=foreign, efficiency=eff)
     return Judgement(lim, eff, verdict, gen_share, foreign)
+
+
+def _path_ceiling(run: RunSpec) -> limits.PathCeiling | None:
+    """The load path's ceiling the sweep resolved for this run (harness/plan/ceiling.py)."""
+    if run.ceiling_rps is None or not run.ceiling_run_id:
+        return None
+    return limits.PathCeiling(run.ceiling_rps, run.ceiling_run_id)
 
 
 def _server_cpu_on(usage: resources.Usage, load_set: frozenset[int], server_set: frozenset[int]) -> float:
@@ -98,7 +106,7 @@ def _outcome_columns(o: LoadOutcome | None, status: str) -> dict:
                   errors_status=0, generator_cpu_s=0.0)
     figures = dict(rps=None, latency_p50_ms=None, latency_p90_ms=None, latency_p99_ms=None,
                    latency_p999_ms=None, latency_max_ms=None, latency_kind="", served_share=None,
-                   latency_p99_corrected_ms=None)
+                   latency_p99_corrected_ms=None, latency_histogram="")
     if o is None:
         return {**counts, **figures}
     counts = dict(requests=o.requests, errors_connect=o.errors_connect, errors_read=o.errors_read,
@@ -111,7 +119,8 @@ def _outcome_columns(o: LoadOutcome | None, status: str) -> dict:
         latency_p99_ms=o.latency_p99_ms, latency_p999_ms=o.latency_p999_ms,
         latency_max_ms=o.latency_max_ms, latency_kind=o.latency_kind,
         served_share=o.extra.get("served_share"),
-        latency_p99_corrected_ms=o.extra.get("corrected_p99_ms"))}
+        latency_p99_corrected_ms=o.extra.get("corrected_p99_ms"),
+        latency_histogram=o.extra.get("latency_histogram", ""))}
 
 
 def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str, sha: str,
@@ -151,7 +160,7 @@ def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str
         cpu_us_per_request=cost_us_per_request(server_cpu_s, outcome.requests)
         if (status == "ok" and (usage or remote) and outcome) else None,
         limit_rps=lim.rps if lim else None, limit_kind=lim.kind if lim else "",
-        efficiency=verdict.efficiency, bottleneck=verdict.bottleneck)
+        limit_detail=lim.detail if lim else "", efficiency=verdict.efficiency, bottleneck=verdict.bottleneck)
     return Measured(result=result, outcome=outcome, usage=usage, parallelism=seen or {}, limit=lim)
 
 

@@ -159,7 +159,8 @@ class WorkloadSpec:
 
 # 2: served_share, latency_p99_corrected_ms, helper_cpu_s and idlest_worker_cpu_share added; a failed run's rps is
 # empty (harness/store.py reads schema 1 files, their new columns empty)
-# 3: rerun_of and rerun_reason added (the sweep's automatic reruns, harness/sweep.py)
+# 3: rerun_of and rerun_reason added (the sweep's automatic reruns, harness/sweep.py), and
+#    limit_detail and latency_histogram (the load path's ceiling, the compact histogram)
 SCHEMA_VERSION = 3
 
 
@@ -181,7 +182,7 @@ class RunSpec:
     The plan makes it with what the file says; the sweep resolves what only a
     campaign knows just before it runs (``cpu_n``/``cpu_service_s`` from the
     calibration, ``load.rate`` from ``rate_fraction`` times the measured saturation,
-    ``order``). ``workers``/``threads`` override the catalog's sizing formulas.
+    ``ceiling_rps`` from the load path's ceiling measured for a /hello run, ``order``). ``workers``/``threads`` override the catalog's sizing formulas.
     """
 
     campaign: str
@@ -205,6 +206,9 @@ class RunSpec:
     memory: str | None = None               # container memory limit ("512m"); docker only
     workers: str | None = None              # sizing override (a formula in cores)
     threads: str | None = None
+    # a /hello run's load-path ceiling measured in this campaign (harness/plan/ceiling.py)
+    ceiling_rps: float | None = None
+    ceiling_run_id: str | None = None
 
     def __post_init__(self) -> None:
         self.server_placement, self.load_placement     # bad CPU lists fail here, not mid-run
@@ -269,6 +273,7 @@ class RunResult:
     latency_kind: str               # "raw" | "co-corrected" | "from-intended-time"
     served_share: float | None      # share of connections answered at least once (wrk), 0..1
     latency_p99_corrected_ms: float | None  # wrk's p99 corrected for coordinated omission
+    latency_histogram: str          # log-linear buckets of the latencies (harness/drivers/histogram.py)
     server_cpu_s: float
     server_rss_peak_mib: float
     helper_cpu_s: float             # the harness's own helper (the /upstream delay service)
@@ -280,8 +285,9 @@ class RunResult:
     cpu_us_per_request: float | None    # only above resources.COST_MIN_CPU_S of server CPU
     # what it means
     limit_rps: float | None
-    limit_kind: str                 # "littles-law" | "cpu" | "interactive" | "generator" |
-                                    # "offered-rate" | "unknown-slots" | ""
+    limit_kind: str                 # "littles-law" | "cpu" | "interactive" | "load-path" |
+                                    # "generator" | "offered-rate" | "unknown-slots" | ""
+    limit_detail: str               # how the limit was reached (the ceiling's run id, the slots' source)
     efficiency: float | None        # rps / limit_rps
     bottleneck: str                 # "server" | "limit" | "generator" | "errors" | "noisy"
     # an extra run the sweep added to a point short of clean or stable repeats (empty: a planned run)

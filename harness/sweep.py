@@ -24,7 +24,7 @@ from typing import Any, Callable, Iterable, TextIO
 
 from harness import catalog, row, store
 from harness.measure import host as host_facts
-from harness.plan import budget, calibrate
+from harness.plan import budget, calibrate, ceiling
 from harness.plan.plan import ROOT, Sweep, plan
 from harness.run import run_point
 from harness.specs import RunResult, RunSpec, ServerSpec
@@ -118,7 +118,7 @@ class _Measure:
         self.order += 1
         spec = server_for(run, self.specs)
         run = calibrate.resolve_cpu(replace(run, order=self.order), spec.runtime, self.calibration)
-        ready = _with_rate(run, self.camp, catalog.workload_for(run).target)
+        ready = _with_rate(ceiling.resolve(run, self.camp.rows()), self.camp, catalog.workload_for(run).target)
         if ready is None:
             result = unmeasured(run, spec, "no closed-loop saturation measured for this "
                                            "server and workload in this campaign")
@@ -135,7 +135,7 @@ def run_sweep(sweep: Sweep, *, out: TextIO = sys.stderr, dry_run: bool = False,
     """Run every planned run not already stored, then the reruns its points need (at most
     ``sweep.max_reruns`` each, harness/plan/reruns.py); rows are appended as runs end."""
     camp = store.Campaign(sweep.results, sweep.campaign)
-    planned = plan(sweep)
+    planned = ceiling.scheduled(plan(sweep), sweep.ceiling)
     existing = camp.run_ids()
     todo = [r for r in planned if r.run_id not in existing]
     print(f"sweep {sweep.path.name}: campaign {sweep.campaign} ({camp.dir}), {len(planned)} runs, "
@@ -149,7 +149,7 @@ def run_sweep(sweep: Sweep, *, out: TextIO = sys.stderr, dry_run: bool = False,
     meta = camp.write_meta({**host_facts.facts(sweep.server_cpus, sweep.load_cpus),
                             "created_at": _now(), "started_at": _now(), "sweep": str(where),
                             "description": sweep.description})
-    specs = catalog.load()
+    specs = {**catalog.load(), ceiling.SERVER: ceiling.SPEC}
     progress = Progress(len(planned), out)
     measure = _Measure(camp, specs, _calibration(sweep, camp, todo, specs, meta, out), runner, progress, out)
     for run in planned:

@@ -10,12 +10,6 @@ CHROMIUM ?= /usr/bin/chromium
 .PHONY: browser
 
 browser:
-	@if [ -x $(CHROMIUM) ]; then :; \
-	elif [ "$$(id -u)" = 0 ]; then \
-	  echo "browser test: installing Debian's chromium (apt, once)"; \
-	  (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 \
-	   || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null)) \
-	  || echo "browser test: apt-get could not install chromium; tests/analysis/test_report_browser.py will be skipped"; \
-	else echo "browser test: $(CHROMIUM) is missing and installing it needs root ('sudo apt-get install chromium'); the test will be skipped"; fi
+	$(call apt_optional,chromium,$(CHROMIUM),browser test,tests/analysis/test_report_browser.py will be skipped)
 
 TEST_DEPS += browser

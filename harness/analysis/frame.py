@@ -23,6 +23,7 @@ import pandas as pd
 from harness import store
 from harness.analysis import stats
 from harness.analysis.thresholds import ERROR_SHARE, UNSTABLE_CV
+from harness.launch.ceiling import LAUNCHER as CEILING_LAUNCHER
 from harness.specs import Placement, PlacementError, RunResult
 
 RESULTS = Path(__file__).resolve().parents[2] / "results"
@@ -65,8 +66,9 @@ class Campaign:
 
     name: str
     path: Path
-    runs: pd.DataFrame
+    runs: pd.DataFrame              # the servers compared
     meta: dict
+    own: pd.DataFrame | None = None     # the harness's own rows: the load path's ceiling
 
 
 # --- loading -------------------------------------------------------------------
@@ -197,9 +199,12 @@ def load_campaign(path: str | Path) -> Campaign:
         raise CampaignError(f"{runs_path}: " + ("header only, no runs stored yet" if runs_path.stat().st_size
                                                  else "empty file (expected a header line and rows)"))
     name = str(meta.get("campaign") or directory.name)
-    runs = from_rows(rows, str(runs_path))
+    every = from_rows(rows, str(runs_path))
+    # the load path's ceiling (harness/launch/ceiling.py) bounds /hello rows; it is no server
+    own = every["launcher"] == CEILING_LAUNCHER
+    runs = every[~own].reset_index(drop=True)
     runs.attrs["campaigns"] = {name: meta}
-    return Campaign(name=name, path=directory, runs=runs, meta=meta)
+    return Campaign(name=name, path=directory, runs=runs, meta=meta, own=every[own].reset_index(drop=True))
 
 
 def load(*paths: str | Path) -> pd.DataFrame:

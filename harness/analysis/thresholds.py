@@ -1,13 +1,15 @@
 """Every threshold the analysis judges rows by, each defined once with the reason for its value.
 
 The row's own verdict (errors, generator-bound, noisy, limit reached) is decided when
-the row is made, by :mod:`harness.limits`; its thresholds live there and are imported
-here, so a reader finds every number the analysis uses in this one module.
+the row is made, by :mod:`harness.limits`, and its cost per request by
+:mod:`harness.measure.resources`; their thresholds live there and are imported here,
+so a reader finds every number the analysis uses in this one module.
 """
 from __future__ import annotations
 
 from harness.limits import (ERROR_SHARE, GENERATOR_BOUND_SHARE, LIMIT_REACHED,  # noqa: F401
                             NOISY_FOREIGN_SHARE)
+from harness.measure.resources import COST_MIN_CPU_S  # noqa: F401
 
 # --- stability of a point's repeats ------------------------------------------------------------
 
@@ -67,11 +69,8 @@ MANY_AT_ONCE = 2.0
 # (1.25% of 5,120 req/s), so 5% is the slack before "above" means impossible.
 WINDOW_SLACK = 0.05
 
-# /proc/PID/stat counts CPU in clock ticks of 1/USER_HZ = 10 ms (man 5 proc). A run's CPU
-# is the difference of two reads, each off by up to a tick, so a cost per request is
-# stated only from at least 0.4 s of CPU: 2 ticks = 20 ms of error is then 5% of it.
-CPU_TICK_S = 0.01
-MIN_COST_CPU_S = 2 * CPU_TICK_S / WINDOW_SLACK
+# A cost per request is stated only from COST_MIN_CPU_S of server CPU: defined where the
+# CPU is measured (harness/measure/resources.py), imported above, with its reason there.
 
 # A timer can end a wait up to 1 ms early as seen from outside: libuv caches its loop time
 # in milliseconds (https://docs.libuv.org/en/v1.x/loop.html, uv_now), and the client's

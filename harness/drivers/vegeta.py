@@ -20,7 +20,9 @@ order (``Seq``), so request ``seq`` was due ``seq / rate`` after request 0;
 request 0's own stamp anchors the schedule (it is at or after its due time, so the
 schedule can only be late by that, microseconds). The send lag (actual - scheduled)
 is reported too: a large lag means vegeta itself fell behind (a starved generator).
-vegeta's pickup-based view is kept as ``service_*`` in ``extra``.
+vegeta's pickup-based view is kept as ``service_*`` in ``extra``; the intended-time
+latencies also as the row's log-linear histogram (``extra["latency_histogram"]``,
+harness/drivers/histogram.py).
 
 Only machine-readable output is read: the CSV records of ``vegeta encode``.
 """
@@ -34,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from harness.drivers import DriverError, LoadJob
+from harness.drivers import DriverError, LoadJob, histogram
 from harness.drivers.outcome import LoadOutcome, percentile
 from harness.drivers.process import Command, cpus_of, run_bounded, work_folder
 from harness.measure.host import tool
@@ -164,7 +166,8 @@ def summarise(records: Sequence[Record], *, rate: float, duration_s: float,
         latency_p99_ms=p(intended, 99), latency_p999_ms=p(intended, 99.9),
         latency_max_ms=intended[-1], latency_kind="from-intended-time",
         generator_cpu_s=generator_cpu_s, generator_cpus=generator_cpus,
-        extra={"offered_rate": rate, "sent": len(records),
+        extra={"latency_histogram": histogram.encode(histogram.counts(ms * 1000 for ms in intended)),
+               "offered_rate": rate, "sent": len(records),
                "expected_sent": expected, "unsent": max(0, unsent),
                "service_p50_ms": p(service, 50), "service_p99_ms": p(service, 99),
                "service_p999_ms": p(service, 99.9), "service_max_ms": service[-1],

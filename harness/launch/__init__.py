@@ -5,7 +5,8 @@
         server.url, server.pids(), server.engine_usage(), server.placement()
 
 - native.py: the catalog's argv as a process group on this machine, pinned with taskset;
-- docker.py: the same argv in the family's image (images.py), pinned with --cpuset-cpus.
+- docker.py: the same argv in the family's image (images.py), pinned with --cpuset-cpus;
+- ceiling.py: the load path's ceiling (nginx returning /hello's bytes), the harness's own.
 
 Every launcher module has the same three functions (``Launcher`` below: PEP 544
 allows a module to satisfy a protocol) and returns servers of one shape,
@@ -22,9 +23,12 @@ from typing import TYPE_CHECKING, Iterator, Protocol
 if TYPE_CHECKING:
     from harness.specs import ServerSpec
 
-# name -> the module that implements it
-_MODULES = {"native": "harness.launch.native", "docker": "harness.launch.docker"}
-LAUNCHERS = tuple(_MODULES)
+# name -> the module that implements it; "ceiling" starts the harness's own nginx
+# (harness/launch/ceiling.py), which a sweep schedules itself: LAUNCHERS are those a
+# sweep point or `arena run` may name
+_MODULES = {"native": "harness.launch.native", "docker": "harness.launch.docker",
+            "ceiling": "harness.launch.ceiling"}
+LAUNCHERS = ("native", "docker")
 
 
 class LaunchError(RuntimeError):
@@ -76,7 +80,7 @@ class Launcher(Protocol):
 def get(name: str) -> Launcher:
     """The launcher called ``name``; an unknown name is a ValueError listing the known ones."""
     if name not in _MODULES:
-        raise ValueError(f"unknown launcher {name!r}; known: {', '.join(LAUNCHERS)}")
+        raise ValueError(f"unknown launcher {name!r}; known: {', '.join(_MODULES)}")
     return importlib.import_module(_MODULES[name])
 
 

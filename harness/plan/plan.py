@@ -56,6 +56,7 @@ class Sweep:
     calibration: dict               # target_ms, servers {runtime: server}, requests
     description: str = ""
     max_reruns: int = 0             # extra runs per point short of clean or stable repeats
+    ceiling: str = "none"           # the load path's ceiling to measure (plan/ceiling.py)
 
 
 # --- reading -----------------------------------------------------------------------------------
@@ -143,7 +144,8 @@ def load(path: str | Path, *, known_servers: dict[str, ServerSpec] | None = None
     return Sweep(path=path, campaign=top["campaign"], results=ROOT / top["results"],
                  servers=top["servers"], repeats=top["repeats"], server_cpus=top["server_cpus"],
                  load_cpus=top["load_cpus"], points=points, calibration=_calibration(r, data),
-                 description=top["description"], max_reruns=top["max_reruns"])
+                 description=top["description"], max_reruns=top["max_reruns"],
+                 ceiling=top["ceiling"])
 
 
 def _point(r: _Reader, i: int, table: dict, top: dict) -> PointTable:

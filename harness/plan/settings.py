@@ -22,6 +22,7 @@ from harness.analysis.thresholds import MIN_CLEAN_REPEATS
 from harness.specs import Placement, PlacementError
 from harness.drivers import DRIVERS
 from harness.launch import LAUNCHERS
+from harness.plan import ceiling
 from workloads import contract
 
 CLOSED_LOOP = ("wrk", "locust")             # the tool keeps N connections (users) busy
@@ -184,6 +185,10 @@ SETTINGS: tuple[Setting, ...] = (
             "extra runs a point may get after its repeats, one per round, while it has fewer clean "
             "repeats than it needs (a run failed, erred, was noisy) or its clean repeats vary more "
             "than the audit allows; each is stored with `rerun_of` and `rerun_reason`; 0: none",
+            where="sweep"),
+    Setting("ceiling", Choice(ceiling.TOOLS), "none",
+            "measure the load path's ceiling (nginx returning /hello's bytes, `make ceiling`) before "
+            "the first /hello wrk run of each repeat, placement and connections; it is those rows' limit",
             where="sweep"),
     Setting("servers", Names(), None,
             "catalog names (servers/catalog.toml); required at the top level, a point's own list "

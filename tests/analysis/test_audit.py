@@ -179,3 +179,17 @@ def test_summary_counts_by_invariant():
     assert result.summary().startswith("failed: 3 runs, 1 points; 1 unexplained violation(s) (cost-from-ticks 1)")
     assert audit.audit_runs(frame.from_rows(rows())).summary().startswith("passed: 3 runs, 1 points")
     assert isinstance(pd.DataFrame([v.__dict__ for v in result.violations]), pd.DataFrame)
+
+
+def test_the_audit_holds_cost_to_the_floor_rows_are_built_with():
+    """One floor: a cost the harness states (row.cost_us_per_request) never violates the
+    audit's cost-from-ticks, and one just under the floor is not stated (with the floors
+    0.1 s and 0.4 s of two modules, a 0.2 s row had a cost the audit called wrong)."""
+    from harness import row
+    from harness.measure import resources
+    floor = resources.COST_MIN_CPU_S
+    assert row.cost_us_per_request(floor * 0.99, 1000) is None
+    at_floor = rows(server_cpu_s=floor)
+    assert all(r["cpu_us_per_request"] for r in at_floor)
+    assert "cost-from-ticks" not in names(at_floor)
+    assert "cost-from-ticks" in names(rows(server_cpu_s=floor * 0.99))

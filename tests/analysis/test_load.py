@@ -6,6 +6,7 @@ import pytest
 
 from harness import store
 from harness.analysis import frame, thresholds
+from harness.specs import SCHEMA_VERSION
 
 
 def test_fixture_loads_every_row_with_types(runs, fixture_dir):
@@ -119,7 +120,7 @@ def test_missing_column_is_named(campaign_copy):
         w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
         w.writerows(rows)
-    with pytest.raises(frame.CampaignError, match=r"runs\.csv: line 1: header is not schema \d+ nor an older one \(missing latency_p99_ms"):
+    with pytest.raises(frame.CampaignError, match=rf"runs\.csv: line 1: header is not schema {SCHEMA_VERSION} nor an older one \(missing latency_p99_ms"):
         frame.load(campaign_copy)
 
 

@@ -14,9 +14,10 @@ _DEFAULTS = dict(
     errors_read=0, errors_write=0, errors_timeout=0, errors_status=0, rps=100.0,
     latency_p50_ms=1.0, latency_p90_ms=2.0, latency_p99_ms=3.0, latency_p999_ms=4.0,
     latency_max_ms=5.0, latency_kind="raw", served_share=1.0, latency_p99_corrected_ms=3.0,
+    latency_histogram="",
     server_cpu_s=0.5, server_rss_peak_mib=10.0, helper_cpu_s=0.0, idlest_worker_cpu_share=None,
     generator_cpu_s=0.2, generator_cpu_share=0.2, foreign_cpu_share=0.0,
-    cpu_us_per_request=5000.0, limit_rps=None, limit_kind="", efficiency=None,
+    cpu_us_per_request=5000.0, limit_rps=None, limit_kind="", limit_detail="", efficiency=None,
     bottleneck="server", rerun_of="", rerun_reason="")
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness import drivers
-from harness.drivers import DriverError, LoadJob, LoadOutcome
+from harness.drivers import DriverError, LoadJob, LoadOutcome, histogram
 from harness.launch.native import ReadyLine, launch
 from harness.measure.host import tool
 
@@ -50,6 +50,22 @@ def test_every_driver_returns_a_load_outcome(server, tmp_path, name, load):
     assert isinstance(outcome, LoadOutcome)
     assert outcome.driver == name and outcome.requests > 0 and outcome.rps > 0
     assert outcome.latency_p50_ms is not None and outcome.generator_cpus == 1
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("name, load", [("wrk", {"connections": 4}), ("vegeta", {"rate": 200})])
+def test_the_rows_histogram_gives_back_the_measured_percentiles(server, tmp_path, name, load):
+    """A real run's compact histogram holds every answered request, and its p50 and p99
+    are the outcome's within a bucket's width (harness/drivers/histogram.py)."""
+    if not _available(name):
+        pytest.skip(f"{name} is not installed (make tools, make loadtools)")
+    job = LoadJob(url=server.url, target="/hello", duration_s=2, cpus="0", work_dir=tmp_path, **load)
+    outcome = drivers.get(name).drive(job)
+    buckets = histogram.decode(outcome.extra["latency_histogram"])
+    assert sum(buckets.values()) == outcome.requests
+    for p, row_ms in ((50, outcome.latency_p50_ms), (99, outcome.latency_p99_ms)):
+        lo, width = histogram.percentile(buckets, p)
+        assert lo - width <= row_ms * 1000 < lo + 2 * width, (p, row_ms, lo, width)
 
 
 @pytest.mark.timeout(120)

@@ -194,3 +194,34 @@ def test_generator_on_the_servers_cores_lowers_the_cpu_limit():
     got = limits.limit(generator_cores=0.6, **kw)
     assert (got.kind, got.rps) == ("cpu", pytest.approx(280.0))
     assert "the generator used" in got.detail
+
+
+HELLO = dict(model="goroutines", runtime="go", workers=1, threads=1, cores=1, seen={}, connections=64)
+
+
+def test_a_measured_load_path_ceiling_replaces_the_generators_extrapolation():
+    """/hello's limit was the generator's CPU share extrapolated (X / share); with the
+    campaign's nginx ceiling it is that measured figure, its run id in the detail."""
+    guess = limits.limit(**HELLO, generator_rps=60_000.0)
+    assert guess.kind == "generator"
+    measured = limits.limit(**HELLO, generator_rps=60_000.0,
+                            path_ceiling=limits.PathCeiling(41_500.0, "nginx-ceiling.hello.wrk.c64.s1.l0.r2"))
+    assert (measured.rps, measured.kind) == (41_500.0, "load-path")
+    assert "nginx-ceiling.hello.wrk.c64.s1.l0.r2" in measured.detail
+
+
+def test_the_load_path_ceiling_is_kept_when_above_the_generators_guess():
+    """Measured beats guessed even where the guess is lower: the guess is no bound."""
+    lim = limits.limit(**HELLO, generator_rps=20_000.0, path_ceiling=limits.PathCeiling(41_500.0, "c.r1"))
+    assert (lim.rps, lim.kind) == (41_500.0, "load-path")
+
+
+def test_a_lower_known_ceiling_still_wins_over_the_load_path():
+    """An open loop's offered rate (or a CPU limit) below the path's ceiling is the limit."""
+    lim = limits.limit(**{**HELLO, "connections": None}, rate=2000.0,
+                       path_ceiling=limits.PathCeiling(41_500.0, "c.r1"))
+    assert (lim.rps, lim.kind) == (2000.0, "offered-rate")
+
+
+def test_without_a_ceiling_hello_keeps_the_generators_extrapolation():
+    assert limits.limit(**HELLO, generator_rps=60_000.0, path_ceiling=None).kind == "generator"

@@ -93,11 +93,11 @@ def test_raw_dir_is_per_run_and_safe(tmp_path):
     assert path.is_dir() and path.parent == c.dir / "raw" and "/" not in path.name
 
 
-def _schema_1_file(c: store.Campaign) -> None:
-    """A runs.csv as schema 1 wrote it: without the columns every later schema added."""
-    added = {name for cols in store.ADDED_IN_SCHEMA.values() for name in cols}
-    old = [name for name in store.COLUMNS if name not in added]
-    row = {**store.to_row(result(run_id="old")), "schema": "1"}
+def _schema_1_file(c: store.Campaign, schema: int = 1) -> None:
+    """A runs.csv as an older schema wrote it: without the columns later schemas added."""
+    later = {name for s, names in store.ADDED_IN_SCHEMA.items() if s > schema for name in names}
+    old = [name for name in store.COLUMNS if name not in later]
+    row = {**store.to_row(result(run_id="old")), "schema": str(schema)}
     c.dir.mkdir(parents=True, exist_ok=True)
     c.runs_path.write_text(",".join(old) + "\n" + ",".join(row[n] for n in old) + "\n")
 
@@ -112,6 +112,14 @@ def test_an_older_schema_reads_with_its_missing_columns_empty(tmp_path):
     assert row["rerun_of"] == row["rerun_reason"] == ""
     with pytest.raises(store.StoreError, match="older schema"):
         c.append(result(run_id="new"))               # one file, one schema
+
+
+def test_a_schema_2_file_reads_without_the_histogram_and_limit_detail(tmp_path):
+    c = store.Campaign(tmp_path, "two")
+    _schema_1_file(c, schema=2)
+    (row,) = c.rows()
+    assert row["schema"] == "2" and row["latency_histogram"] == row["limit_detail"] == ""
+    assert row["served_share"] == "1.0"
 
 
 def test_the_published_campaigns_still_load():
