@@ -82,7 +82,7 @@ def server_for(run: RunSpec, specs: dict[str, ServerSpec]) -> ServerSpec:
 def _calibration(sweep: Sweep, camp: store.Campaign, todo: list[RunSpec], specs: dict,
                  meta: dict, out: TextIO) -> dict:
     """The campaign's calibration, measured now for runtimes that need one and lack it."""
-    runtimes = {specs[r.server].runtime for r in todo if r.workload in ("cpu", "mixed")}
+    runtimes = {calibrate.calibrated_as(specs[r.server]) for r in todo if r.workload in ("cpu", "mixed")}
     calibration = meta.get("calibration") or {}
     if runtimes - set(calibration.get("runtimes") or {}):
         calibration = calibrate.calibrate(sweep.calibration, runtimes, cpus=sweep.server_cpus,
@@ -117,7 +117,8 @@ class _Measure:
         self.progress.start(run)
         self.order += 1
         spec = server_for(run, self.specs)
-        run = calibrate.resolve_cpu(replace(run, order=self.order), spec.runtime, self.calibration)
+        run = calibrate.resolve_cpu(replace(run, order=self.order), calibrate.calibrated_as(spec),
+                                   self.calibration)
         ready = _with_rate(ceiling.resolve(run, self.camp.rows()), self.camp, catalog.workload_for(run).target)
         if ready is None:
             result = unmeasured(run, spec, "no closed-loop saturation measured for this "

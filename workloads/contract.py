@@ -23,11 +23,28 @@ WORKLOADS = ("hello", "json", "io", "cpu", "mixed", "upstream", "echo")
 
 
 def kernel(n: int) -> int:
-    """The contract's CPU kernel: a 32-bit LCG iterated ``n`` times from 0."""
+    """The contract's CPU kernel: a 32-bit LCG iterated ``n`` times from 0.
+
+    The loop reads fresh copies of the constants, ints the calling thread owns. On
+    free-threaded CPython every load of an int changes its reference count; for an object
+    another thread owns that is an atomic operation on a cache line the threads share
+    (PEP 703's biased reference counting, https://peps.python.org/pep-0703/#biased-reference-counting),
+    so two threads looping over the module's own ints ran slower together than one alone.
+    Code constants are immortal there only when the module was loaded from a .pyc: the
+    builtin compile(), which importing from source uses, keeps them mortal (CPython 3.13,
+    https://github.com/python/cpython/blob/v3.13.5/Python/bltinmodule.c#L867-L880, gh-118527;
+    https://github.com/python/cpython/blob/v3.13.5/Objects/codeobject.c#L271-L291).
+    """
+    mul, inc, mask = _owned(LCG_MULTIPLIER), _owned(LCG_INCREMENT), _owned(MASK32)
     x = 0
     for _ in range(n):
-        x = (x * LCG_MULTIPLIER + LCG_INCREMENT) & MASK32
+        x = (x * mul + inc) & mask
     return x
+
+
+def _owned(value: int) -> int:
+    """A new int equal to ``value``, created (and so owned) by the calling thread."""
+    return int(str(value))
 
 
 def dumps(obj) -> bytes:

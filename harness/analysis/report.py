@@ -19,7 +19,7 @@ import pandas as pd
 from harness import store
 from harness.analysis import audit, campaigns, claims, frame, plots
 from harness.analysis.render import Heading, Image, Para, render_html, render_markdown
-from harness.analysis.sections import (CHART_TEXT, audit_section, claims_section, environment,
+from harness.analysis.sections import (CHART_TEXT, audit_section, claims_section, environment, gil_axis,
                                        flagged, invariants_table, launchers, servers, stability,
                                        summary)
 
@@ -82,7 +82,7 @@ def write_report(campaign: str | Path, out: str | Path | None = None) -> dict[st
     if "overview" in charts:
         blocks += [Heading(2, "Overview"), Image(charts["overview"][0], "overview")]
     blocks += claims_section(runs) + environment(camp.meta) + servers(runs) + _chart_blocks(charts)
-    blocks += summary(runs) + launchers(runs) + stability(runs) + flagged(runs) + audit_section(result)
+    blocks += summary(runs) + gil_axis(runs) + launchers(runs) + stability(runs) + flagged(runs) + audit_section(result)
     md_path, html_path = out / "report.md", out / "report.html"
     md_path.write_text(render_markdown(blocks, out))
     html_path.write_text(render_html(blocks, title))

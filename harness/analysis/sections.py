@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from harness.analysis import audit, claims, frame, thresholds
+from harness.analysis import audit, claims, frame, gil, thresholds
 from harness.analysis.render import Heading, Para, Table
 
 def _num(value, fmt="{:,.0f}") -> str:
@@ -88,6 +88,31 @@ def servers(runs: pd.DataFrame) -> list:
                  "server (processes, OS threads, CPUs allowed, and what the runtime reports of itself)."),
             Table(["server", "runtime", "model", "workers", "threads", "launcher", "server CPUs",
                    "load CPUs", "observed parallelism"], rows)]
+
+
+def gil_axis(runs: pd.DataFrame) -> list:
+    """Each free-threaded server beside its standard-build twin, point by point; nothing
+    when the campaign has no pair."""
+    pairs = gil.pairs(runs)
+    if pairs.empty:
+        return []
+    rows = [[r["server"], r["twin"], f"{r['workload']} `{r['target_ft']}`"
+             + ("" if r["target_ft"] == r["target_std"] else f" (standard `{r['target_std']}`)"),
+             _load_label(r, cores=True), _num(r["rps_std"]), _num(r["rps_ft"]),
+             _num(r["ratio"], "{:.2f}x") + (f" ({_num(r['ratio_low'], '{:.2f}')}–{_num(r['ratio_high'], '{:.2f}')})"
+                                            if pd.notna(r["ratio_low"]) else ""),
+             _num(r["cpu_std"]), _num(r["cpu_ft"]), f"{r['gil_std']} / {r['gil_ft']}"]
+            for _, r in pairs.iterrows()]
+    return [Heading(2, "The GIL axis"),
+            Para("Each server on free-threaded CPython (PEP 703, the -ft entries; -ft-gil: the same build "
+                 "with the GIL turned back on) beside its standard-build twin at the same point (medians "
+                 f"of repeats; the ratio free-threaded / standard with its {thresholds.CONFIDENCE:.0%} "
+                 "bootstrap interval). Calibrated /cpu gives each build its own N for the same service "
+                 "time where the campaign calibrated them apart. The GIL state is the one the rows read "
+                 "back from the running servers (standard / free-threaded), not the one assumed."),
+            Table(["server", "twin", "workload", "load", "standard req/s", "free-threaded req/s",
+                   f"ratio ({thresholds.CONFIDENCE:.0%} CI)", "standard CPU µs/req",
+                   "free-threaded CPU µs/req", "GIL read back"], rows)]
 
 
 def summary(runs: pd.DataFrame) -> list:

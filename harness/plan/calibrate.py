@@ -27,6 +27,19 @@ class CalibrationError(ValueError):
     """No calibration for a runtime a run needs one for."""
 
 
+# The free-threaded CPython build (PEP 703) is calibrated as a runtime of its own: its
+# interpreter runs the same kernel at a different speed (3.13 turns the specializing
+# interpreter off in that build, https://docs.python.org/3.13/howto/free-threading-python.html#single-threaded-performance),
+# so a row judged by the standard build's service time would get the wrong CPU limit.
+FREE_THREADED = "python-ft"
+
+
+def calibrated_as(spec: ServerSpec) -> str:
+    """The calibration a server's /cpu runs use: its runtime, or python-ft for an entry
+    on the free-threaded build."""
+    return FREE_THREADED if catalog.python_build(spec) == "free-threaded" else spec.runtime
+
+
 def _fastest_latency(url: str, n: int, requests: int) -> float:
     """The fastest of ``requests`` sequential GET /cpu?n=N on one keep-alive connection.
 
@@ -86,7 +99,8 @@ def calibrate(settings: dict, runtimes: Iterable[str], *, cpus: str | None, log_
               known: dict | None = None, note: Callable[[str], None] = print) -> dict:
     """Calibration for each runtime (reusing ``known`` ones): {"target_ms", "method", "runtimes"}.
 
-    ``settings``: a sweep's [calibration] (target_ms, servers {runtime: server}, requests).
+    ``settings``: a sweep's [calibration] (target_ms, servers {runtime: server}, requests);
+    ``runtimes`` as :func:`calibrated_as` names them.
     """
     known = known or {}
     out = {"target_ms": settings["target_ms"], "method": METHOD,
@@ -105,7 +119,8 @@ def calibrate(settings: dict, runtimes: Iterable[str], *, cpus: str | None, log_
 
 
 def resolve_cpu(run: RunSpec, runtime: str, calibration: dict) -> RunSpec:
-    """The run with its /cpu N and known CPU seconds per request on ``runtime``."""
+    """The run with its /cpu N and known CPU seconds per request on ``runtime`` (as
+    :func:`calibrated_as` names it)."""
     if run.workload not in ("cpu", "mixed"):
         return run
     cal = (calibration.get("runtimes") or {}).get(runtime)

@@ -241,8 +241,10 @@ BY_KEY = {s.key: s for s in SETTINGS}
 CALIBRATION: tuple[Setting, ...] = (
     Setting("target_ms", Number(0, strict=True), 5.0, "CPU milliseconds per request to calibrate for",
             where="calibration"),
-    Setting("servers", Pattern("a table of runtime = server"), {"python": "gunicorn-sync", "go": "go", "node": "node"},
-            "the server that measures each runtime's kernel: { runtime = \"server\" }",
+    Setting("servers", Pattern("a table of runtime = server"),
+            {"python": "gunicorn-sync", "python-ft": "gunicorn-sync-ft", "go": "go", "node": "node"},
+            "the server that measures each runtime's kernel: { runtime = \"server\" }; python-ft, "
+            "the free-threaded build, is calibrated apart when a sweep runs -ft servers",
             where="calibration"),
     Setting("requests", Number(1, integer=True), 20,
             "sequential requests per measurement (the fastest counts)", where="calibration"),

@@ -10,20 +10,22 @@ import pytest
 from arena_rows import result
 from harness import store
 from harness.analysis import claims, frame, stats
-from harness.analysis.claims.article import BEST_PLAIN, STACKS, lines
+from harness.analysis.claims.article import BEST_PLAIN, FREE_THREADED, STACKS, lines
 from harness.analysis.claims.verdict import FAILS, HOLDS, UNCLEAR, Check
 from harness.analysis.thresholds import TIE_BAND
 
 RESULTS = Path(__file__).resolve().parents[2] / "results"
 
-# the verdict lines in order: 1, 2, 3 (stacks, plain app), 4 (stacks, plain app), 5
-EXPECTED = [claims.SUPPORTED, claims.SUPPORTED, claims.NOT_TESTED, claims.DEPENDS,
+# the verdict lines in order: 1, 2, 3 (stacks, plain app, free-threaded build), 4 (stacks,
+# plain app), 5
+EXPECTED = [claims.SUPPORTED, claims.SUPPORTED, claims.NOT_TESTED, claims.DEPENDS, claims.NOT_TESTED,
             claims.NOT_TESTED, claims.SUPPORTED, claims.DEPENDS]
 
 
 def by_line(verdicts):
-    """{(number, "stacks" | "plain" | ""): verdict}"""
-    kind = lambda v: "stacks" if v.tested_on.startswith(STACKS) else "plain" if v.tested_on.startswith(BEST_PLAIN) else ""  # noqa: E731
+    """{(number, "stacks" | "plain" | "ft" | ""): verdict}"""
+    kind = lambda v: ("stacks" if v.tested_on.startswith(STACKS) else "plain" if v.tested_on.startswith(BEST_PLAIN)  # noqa: E731
+                      else "ft" if v.tested_on == FREE_THREADED else "")
     return {(v.number, kind(v)): v for v in verdicts}
 
 
@@ -244,9 +246,10 @@ CAMPAIGNS = sorted(p.parent.name for p in RESULTS.glob("*/runs.csv"))
 def test_committed_campaigns_render_both_lines_with_intervals(name):
     verdicts = claims.check(frame.load(RESULTS / name))
     got = by_line(verdicts)
-    assert set(got) == {(1, ""), (2, ""), (3, "stacks"), (3, "plain"), (4, "stacks"), (4, "plain"), (5, "")}
+    assert set(got) == {(1, ""), (2, ""), (3, "stacks"), (3, "plain"), (3, "ft"), (4, "stacks"), (4, "plain"),
+                        (5, "")}
     table = claims.markdown_table(verdicts)
-    assert table.count("| 3 |") == 2 and table.count("| 4 |") == 2 and "95% CI" in table
+    assert table.count("| 3 |") == 3 and table.count("| 4 |") == 2 and "95% CI" in table
     for v in verdicts:
         if v.verdict == claims.NOT_TESTED:
             assert "no rows for" in v.why, (v.number, v.tested_on)

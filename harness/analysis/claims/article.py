@@ -29,6 +29,7 @@ PLAIN_APP = "wsgi"
 
 STACKS = "the article's stacks: uWSGI and gunicorn with Flask and Django"
 BEST_PLAIN = "the best Python server, plain WSGI app"
+FREE_THREADED = "free-threaded build"
 
 
 @dataclass(frozen=True)

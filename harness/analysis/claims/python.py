@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from harness.analysis.claims.article import BEST_PLAIN, CLAIMS, STACKS, Lines
+from harness.analysis import gil
+from harness.analysis.claims.article import BEST_PLAIN, CLAIMS, FREE_THREADED, STACKS, Lines
 from harness.analysis.claims.points import CPU, IO, Points, label, rps, run_ids
 from harness.analysis.claims.runtimes import serves_io_well
 from harness.analysis.claims.verdict import (Check, Verdict, band_check, combine, decided,
@@ -119,6 +120,38 @@ def workers_on_best_plain(p: Points, lines: Lines) -> Verdict:
                    rows=tuple(label(r) for r in used), run_ids=run_ids(*used))
 
 
+FT_SERVER = "pyserver-threaded-ft"
+FT_MISSING = (f"{FT_SERVER} beside {gil.twin(FT_SERVER)} on calibrated /cpu (closed loop) at the same "
+              "connections and cores")
+
+
+def free_threaded(p: Points) -> Verdict:
+    """Claim 3 on the free-threaded build: does one process with threads use the cores
+    once the GIL is gone? Its /cpu req/s against the standard build's at the same
+    connections, on the most cores and connections both were measured at."""
+    pairs = gil.pairs(p.runs)
+    cpu = pairs[(pairs["server"] == FT_SERVER) & (pairs["workload"] == CPU) & (pairs["driver"] == "wrk")]
+    if cpu.empty:
+        return not_tested(3, CLAIMS[3], FREE_THREADED, FT_MISSING)
+    r = cpu.sort_values(["cores", "connections"]).iloc[-1]
+    ci = None if pd.isna(r["ratio_low"]) else (r["ratio_low"], r["ratio_high"])
+    check = Check(f"{FT_SERVER} / {r['twin']}, CPU c{int(r['connections'])} on {int(r['cores'])} cores",
+                  r["ratio"], ci, SCALES, f"threads use the cores from {SCALES:g}x", above=False)
+    verdict = combine([check])
+    why = (f"One {FT_SERVER} process (GIL read back: {r['gil_ft']}) serves {rps(r['rps_ft'])} of "
+           f"`{r['target_ft']}` at {int(r['connections'])} connections on {int(r['cores'])} cores, "
+           f"{r['ratio']:.2f}x {r['twin']} (GIL {r['gil_std']}, `{r['target_std']}`: {rps(r['rps_std'])}); "
+           f"CPU per request {r['cpu_ft']:,.0f} µs against {r['cpu_std']:,.0f} µs.")
+    flips = (f"Flips when one free-threaded process with threads serves >= {SCALES:g}x the standard "
+             "build on CPU work (each build calibrated to the same service time): threads then use "
+             "the cores, and processes are no longer needed for them.")
+    return Verdict(3, CLAIMS[3], verdict, decided(verdict, [check], why), flips, FREE_THREADED,
+                   (check,), evidence=((check.what, check.text()),),
+                   rows=(f"{FT_SERVER} {r['target_ft']} c{int(r['connections'])}",
+                         f"{r['twin']} {r['target_std']} c{int(r['connections'])}"),
+                   run_ids=tuple(r["run_ids"]))
+
+
 def python_io(p: Points, servers, on: str, missing: str, unmeasured_from=()) -> Verdict:
     """Claim 4 on one line: the line's best server against the Little's-law limit and Node."""
     io, gone = _line_rows(p, IO, servers, on, 4, missing)
@@ -156,7 +189,8 @@ def python_io(p: Points, servers, on: str, missing: str, unmeasured_from=()) -> 
 
 
 def python_claims(p: Points, lines: Lines) -> list[Verdict]:
-    """Claims 3 and 4, the article's stacks first, then the best server with the plain app."""
-    return [workers_on_stacks(p, lines), workers_on_best_plain(p, lines),
+    """Claims 3 and 4, the article's stacks first, then the best server with the plain app
+    (claim 3 then on the free-threaded build)."""
+    return [workers_on_stacks(p, lines), workers_on_best_plain(p, lines), free_threaded(p),
             python_io(p, lines.stacks, STACKS, stacks_missing(lines), lines.stacks),
             python_io(p, lines.plain, BEST_PLAIN, PLAIN_MISSING)]
