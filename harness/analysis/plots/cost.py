@@ -103,6 +103,11 @@ def _framework_points(runs: pd.DataFrame, workload: str) -> pd.DataFrame:
     return agg
 
 
+def _runs(n: int) -> str:
+    """Say so when a median stands on fewer clean repeats than a point is published from."""
+    return f", {n} clean run{'s' if n != 1 else ''}" if n < thresholds.MIN_CLEAN_REPEATS else ""
+
+
 def framework_cost(runs: pd.DataFrame, workload: str = "hello") -> Figure:
     """CPU microseconds per request of the plain WSGI app, Flask and Django on the same
     server and model, grouped by server: the price a framework adds, which decides how
@@ -122,11 +127,12 @@ def framework_cost(runs: pd.DataFrame, workload: str = "hello") -> Figure:
         if server not in ok.index:
             notes[server] = (f"cost not meaningful: {agg.loc[server, 'server_cpu_s_median']:.2f} s of CPU, "
                              f"under {thresholds.MIN_COST_CPU_S:g} s")
-        elif server == plain:
+        else:
             notes[server] = f"{ok.loc[server, 'cpu_us_per_request_median']:,.0f} µs"
-        elif plain:
-            extra = ok.loc[server, "cpu_us_per_request_median"] - ok.loc[plain, "cpu_us_per_request_median"]
-            notes[server] = f"{ok.loc[server, 'cpu_us_per_request_median']:,.0f} µs ({extra:+,.0f} over plain)"
+            if plain and server != plain:
+                extra = ok.loc[server, "cpu_us_per_request_median"] - ok.loc[plain, "cpu_us_per_request_median"]
+                notes[server] += f" ({extra:+,.0f} over plain)"
+            notes[server] += _runs(int(ok.loc[server, "n"]))
     fig, ax, marks = hbars(order, ok["cpu_us_per_request_median"], bar_colours(runs),
                            lo=ok["cpu_us_per_request_min"], hi=ok["cpu_us_per_request_max"],
                            flagged=ok["all_flagged"], notes=notes, labels=labels, gid=lambda s: f"cost:{s}")
