@@ -18,7 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 BAR_HEIGHT_IN = 0.34
-FLAGGED_LABEL = "hatched: every repeat flagged (a lower bound)"
+FLAGGED_LABEL = "hatched: every repeat flagged (not the server's own number)"
 LIMIT_LABEL = "black tick: the server's own limit"
 
 

@@ -26,20 +26,13 @@ def cores_busy(runs: pd.DataFrame, workload: str) -> Figure:
     agg = frame.aggregate(rows, ["cores_busy"])
     styles = line_styles(runs)
     grid = panels.model_grid(runs)
-    for model, ax in grid.axes.items():
-        pts_model = agg[agg["model"] == model]
-        if pts_model.empty:
-            panels.not_measured(ax)
-            continue
+    for model, ax, pts_model in panels.measured(grid, agg):
         for server, pts in pts_model.groupby("server", sort=False):
             pts = pts.sort_values("connections")
             x, y = pts["connections"].astype(float).to_numpy(), pts["cores_busy_median"].to_numpy(float)
             s = styles[server]
-            ax.plot(x, y, label=server, color=s["color"], marker=s["marker"], linestyle=s["linestyle"],
-                    linewidth=1.5, markersize=5, gid=f"series:{server}")
-            panels.hollow(ax, x, y, pts["all_flagged"], s)
-            if pts["all_flagged"].any():
-                panels.add_extra(grid, model, panels.hollow_handle(), panels.HOLLOW_HANDLE_LABEL)
+            panels.server_line(ax, x, y, server, s)
+            panels.flag_points(grid, model, x, y, pts["all_flagged"], s)
         for given in sorted(pts_model["cores"].dropna().unique()):
             ax.axhline(float(given), **LIMIT_STYLE, label="_nolegend_", gid=f"cores-given:{given}")
             panels.add_extra(grid, model, plt.Line2D([], [], **LIMIT_STYLE), "dashed: cores given")

@@ -132,7 +132,7 @@ def framework_cost(runs: pd.DataFrame, workload: str = "hello") -> Figure:
             if plain and server != plain:
                 extra = ok.loc[server, "cpu_us_per_request_median"] - ok.loc[plain, "cpu_us_per_request_median"]
                 notes[server] += f" ({extra:+,.0f} over plain)"
-            notes[server] += _runs(int(ok.loc[server, "n"]))
+            notes[server] += _runs(int(ok.loc[server, "n"])) + (" (flagged)" if ok.loc[server, "all_flagged"] else "")
     fig, ax, marks = hbars(order, ok["cpu_us_per_request_median"], bar_colours(runs),
                            lo=ok["cpu_us_per_request_min"], hi=ok["cpu_us_per_request_max"],
                            flagged=ok["all_flagged"], notes=notes, labels=labels, gid=lambda s: f"cost:{s}")

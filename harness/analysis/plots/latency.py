@@ -18,6 +18,7 @@ from harness.analysis.plots import panels
 from harness.analysis.plots.cost import pick_rate
 
 FAILED_LABEL = f"hollow: over {thresholds.ERROR_SHARE:.0%} of requests failed"
+KNEE_HOLLOW = f"hollow: flagged, or over {thresholds.ERROR_SHARE:.0%} failed"
 WAIT_STYLE = dict(color="0.3", linestyle=":", linewidth=1.4)
 
 
@@ -45,21 +46,14 @@ def latency_vs_rate(runs: pd.DataFrame, workload: str, percentile: str = "p99") 
     agg = frame.aggregate(rows, [col, "error_rate"], only_usable=False)
     styles = line_styles(runs)
     grid = panels.model_grid(runs)
-    for model, ax in grid.axes.items():
-        pts_model = agg[agg["model"] == model]
-        if pts_model.empty:
-            panels.not_measured(ax)
-            continue
+    for model, ax, pts_model in panels.measured(grid, agg):
         for server, pts in pts_model.groupby("server", sort=False):
             pts = pts.sort_values("rate")
             x, y = pts["rate"].to_numpy(float), pts[f"{col}_median"].to_numpy(float)
             s = styles[server]
-            ax.plot(x, y, label=server, color=s["color"], marker=s["marker"], linestyle=s["linestyle"],
-                    linewidth=1.5, markersize=5, gid=f"series:{server}")
-            bad = (pts["error_rate_median"] > thresholds.ERROR_SHARE).to_numpy()
-            panels.hollow(ax, x, y, bad, s)
-            if bad.any():
-                panels.add_extra(grid, model, panels.hollow_handle(), FAILED_LABEL)
+            panels.server_line(ax, x, y, server, s)
+            panels.flag_points(grid, model, x, y, pts["error_rate_median"] > thresholds.ERROR_SHARE, s,
+                               FAILED_LABEL)
     _wait_line(grid, frame.wait_ms(one_target(rows) or ""))
     first = next(iter(grid.axes.values()))
     _rate_axis(first)
@@ -76,7 +70,8 @@ def _knee_points(runs: pd.DataFrame, workload: str) -> pd.DataFrame:
     return frame.aggregate(rows, ["rps", "latency_p50_ms", "latency_p99_ms", "error_rate"], only_usable=False)
 
 
-def _knee_line(ax, pts: pd.DataFrame, s: dict, server: str, open_loop: bool) -> None:
+def _knee_line(ax, pts: pd.DataFrame, s: dict, server: str, open_loop: bool) -> bool:
+    """One server's points of one loop; True when some are hollow."""
     pts = pts.sort_values("rate" if open_loop else "connections")
     x = pts["rps_median"].to_numpy(float)
     p99, p50 = pts["latency_p99_ms_median"].to_numpy(float), pts["latency_p50_ms_median"].to_numpy(float)
@@ -87,6 +82,7 @@ def _knee_line(ax, pts: pd.DataFrame, s: dict, server: str, open_loop: bool) -> 
     ax.plot(x, p50, linestyle="none", marker="_", markersize=7, color=s["color"], label="_nolegend_")
     bad = (pts["all_flagged"] | (pts["error_rate_median"] > thresholds.ERROR_SHARE)).to_numpy()
     panels.hollow(ax, x, p99, bad, s)
+    return bool(bad.any())
 
 
 def knee(runs: pd.DataFrame, workload: str) -> Figure:
@@ -100,15 +96,11 @@ def knee(runs: pd.DataFrame, workload: str) -> Figure:
     agg = _knee_points(runs, workload)
     styles = line_styles(runs)
     grid = panels.model_grid(runs)
-    for model, ax in grid.axes.items():
-        pts_model = agg[agg["model"] == model]
-        if pts_model.empty:
-            panels.not_measured(ax)
-            continue
+    for model, ax, pts_model in panels.measured(grid, agg):
         for server, pts in pts_model.groupby("server", sort=False):
             for open_loop, part in ((False, pts[pts["loop"] == "closed"]), (True, pts[pts["loop"] == "open"])):
-                if not part.empty:
-                    _knee_line(ax, part, styles[server], server, open_loop)
+                if not part.empty and _knee_line(ax, part, styles[server], server, open_loop):
+                    panels.add_extra(grid, model, panels.hollow_handle(), KNEE_HOLLOW)
         loops = set(pts_model["loop"])
         grey = dict(color="0.35", linewidth=1.2)
         if "closed" in loops:
@@ -151,19 +143,12 @@ def latency_distribution(runs: pd.DataFrame, workload: str, *, rate: float | Non
     styles = line_styles(runs)
     grid = panels.model_grid(runs)
     x = np.array([_NINES[p] for p in PERCENTILES])
-    for model, ax in grid.axes.items():
-        pts_model = agg[agg["model"] == model]
-        if pts_model.empty:
-            panels.not_measured(ax)
-            continue
+    for model, ax, pts_model in panels.measured(grid, agg):
         for _, pt in pts_model.iterrows():
             y = np.array([pt[f"{m}_median"] for m in metrics], dtype=float)
             s = styles[pt["server"]]
-            ax.plot(x, y, label=pt["server"], color=s["color"], marker=s["marker"], linestyle=s["linestyle"],
-                    linewidth=1.5, markersize=5, gid=f"series:{pt['server']}")
-            panels.hollow(ax, x, y, [bool(pt["all_flagged"])] * len(x), s)
-            if pt["all_flagged"]:
-                panels.add_extra(grid, model, panels.hollow_handle(), panels.HOLLOW_HANDLE_LABEL)
+            panels.server_line(ax, x, y, pt["server"], s)
+            panels.flag_points(grid, model, x, y, [bool(pt["all_flagged"])] * len(x), s)
     first = next(iter(grid.axes.values()))
     first.set_xticks(x, list(PERCENTILES))
     log_y(first, agg[[f"{m}_median" for m in metrics]].to_numpy().ravel(), ms_fmt)

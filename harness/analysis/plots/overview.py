@@ -95,6 +95,8 @@ def overview(runs: pd.DataFrame, *, io: str = "io", cpu: str = "cpu") -> Figure:
     """Each server's share of what the load allows, I/O next to CPU, median of repeats
     at the most connections every server was measured at (frame.shared_top)."""
     need(runs, "the overview (no runs at all)")
+    need(frame.select(runs, workload=[io, cpu], loop="closed", driver="wrk"),
+         f"the overview (workloads {io!r} and {cpu!r} under closed-loop load)")
     servers = servers_by_model(runs)
     order = [s for s, _ in servers]
     colours = bar_colours(runs)

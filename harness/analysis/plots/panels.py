@@ -71,6 +71,29 @@ def model_grid(runs: pd.DataFrame, *, ncols: int = 3, sharey: bool = True,
     return Grid(fig, axes, legends)
 
 
+def measured(grid: Grid, agg: pd.DataFrame):
+    """(model, its panel, its rows) for every panel the rows reach; the others say "not measured"."""
+    for model, ax in grid.axes.items():
+        rows = agg[agg["model"] == model]
+        if rows.empty:
+            not_measured(ax)
+        else:
+            yield model, ax, rows
+
+
+def server_line(ax: Axes, x, y, server: str, style: dict) -> None:
+    """One server's series, its gid naming it so tests and notebooks read it back."""
+    ax.plot(x, y, label=server, color=style["color"], marker=style["marker"], linestyle=style["linestyle"],
+            linewidth=1.5, markersize=5, gid=f"series:{server}")
+
+
+def flag_points(grid: Grid, model: str, x, y, mask, style: dict, label: str | None = None) -> None:
+    """Hollow markers over the points of ``mask``, and the panel's legend says what they mean."""
+    hollow(grid.axes[model], x, y, mask, style)
+    if np.asarray(mask, dtype=bool).any():
+        add_extra(grid, model, hollow_handle(), label or HOLLOW_HANDLE_LABEL)
+
+
 def not_measured(ax: Axes, what: str = NOT_MEASURED) -> None:
     """Mark a panel the rows have nothing for, so it does not read as a zero."""
     ax.text(0.5, 0.5, what, transform=ax.transAxes, ha="center", va="center", fontsize=10,

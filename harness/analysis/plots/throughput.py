@@ -42,23 +42,16 @@ def throughput(runs: pd.DataFrame, workload: str) -> Figure:
         return throughput_bars(runs, agg, workload)
     styles = line_styles(runs)
     grid = panels.model_grid(runs)
-    for model, ax in grid.axes.items():
-        pts_model = agg[agg["model"] == model]
-        if pts_model.empty:
-            panels.not_measured(ax)
-            continue
+    for model, ax, pts_model in panels.measured(grid, agg):
         for server, pts in pts_model.groupby("server", sort=False):
             pts = pts.sort_values("connections")
             x = pts["connections"].astype(float).to_numpy()
             y = pts["rps_median"].to_numpy(dtype=float)
             s = styles[server]
-            ax.plot(x, y, label=server, color=s["color"], marker=s["marker"], linestyle=s["linestyle"],
-                    linewidth=1.5, markersize=5, gid=f"series:{server}")
+            panels.server_line(ax, x, y, server, s)
             ax.errorbar(x, y, yerr=[y - pts["rps_min"].to_numpy(float), pts["rps_max"].to_numpy(float) - y],
                         fmt="none", ecolor=s["color"], elinewidth=0.9, capsize=2.5, label="_nolegend_")
-            panels.hollow(ax, x, y, pts["all_flagged"], s)
-            if pts["all_flagged"].any():
-                panels.add_extra(grid, model, panels.hollow_handle(), panels.HOLLOW_HANDLE_LABEL)
+            panels.flag_points(grid, model, x, y, pts["all_flagged"], s)
         panels.draw_limits(grid, model, pts_model, "connections", styles)
     first = next(iter(grid.axes.values()))
     connections_axis(first, agg["connections"].dropna().unique())
