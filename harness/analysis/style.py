@@ -91,9 +91,11 @@ def bar_colours(runs: pd.DataFrame) -> dict[str, tuple]:
     out = {}
     for model, names in by_model.items():
         base = np.array(to_rgb(MODEL_COLOURS.get(model, "#7f7f7f")))
+        # shades from darker to lighter, as far apart as the model's servers need (at most
+        # 45% toward black or white), so two servers stay near the model's own colour
+        half = min(0.45, 0.25 + 0.05 * (len(names) - 2))
         for i, server in enumerate(names):
-            # -0.45 (darker) .. +0.45 (lighter): blend toward black or white
-            t = 0.0 if len(names) == 1 else -0.45 + 0.9 * i / (len(names) - 1)
+            t = 0.0 if len(names) == 1 else -half + 2 * half * i / (len(names) - 1)
             shade = base * (1 + t) if t < 0 else base + (1 - base) * t
             out[server] = tuple(float(c) for c in shade)
     return out
