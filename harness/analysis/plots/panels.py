@@ -138,7 +138,7 @@ def hollow(ax: Axes, x, y, mask, style: dict, size: float = 8.5) -> None:
                 markeredgewidth=1.4, label="_nolegend_", gid="flagged")
 
 
-HOLLOW_HANDLE_LABEL = "hollow: every repeat flagged (a lower bound)"
+HOLLOW_HANDLE_LABEL = "hollow: every repeat flagged (not the server's own number)"
 
 
 def hollow_handle():
