@@ -225,15 +225,36 @@ def claims_section(runs: pd.DataFrame) -> list:
     return blocks
 
 
+OVERVIEW_TEXT = ("Each server's share of what the load allows, median of repeats at the most connections "
+                 "every server was measured at. I/O: throughput as a share of Little's law for the "
+                 "client's connections (C / wait), the figure the claims judge by, with a black tick at the "
+                 "server's own limit (its slots) where that is lower; dashed: "
+                 f"{thresholds.SERVES_WELL:.0%}, serving I/O well. CPU: the share of the cores it was "
+                 "given that the server kept busy; dotted: one core's share. Hatched: every repeat flagged.")
+
 CHART_TEXT = {
-    "throughput": ("Throughput vs concurrency", "Median of repeats, bars from the slowest to the fastest "
-                   "repeat; dashed: the theoretical limit stored with each point (Little's law "
-                   "min(connections, slots) / wait for I/O; cores / CPU service time for CPU work)."),
-    "latency": ("Latency vs offered rate (open loop)", "Latency measured from each request's intended "
-                "send time, so a stalled server cannot hide its queue; hollow markers: more than 1% "
-                "of requests failed."),
-    "distribution": ("Latency distribution at one point", "p50 to max at the highest rate every "
-                     "server sustained."),
+    "throughput": ("Throughput vs concurrency", "One panel per concurrency model, each server a distinct "
+                   "colour in it. Median of repeats, bars from the slowest to the fastest repeat; dashed: "
+                   "the server's own limit as stored with each point (Little's law min(connections, slots) "
+                   "/ wait for I/O; usable cores / CPU service time for CPU work), drawn only where one is "
+                   "known; hollow: every repeat flagged, a lower bound. A blank panel says *not measured*."),
+    "knee": ("Latency vs achieved throughput: the knee", "Each load level of the closed-loop ladder "
+             "(solid) and of the open-loop rates (dashed), at the throughput it achieved: the marker is "
+             "its p99, the bar runs down to its p50. Where the line turns up, more load buys queueing, "
+             "not throughput."),
+    "latency": ("Latency vs offered rate (open loop)", "p99 measured from each request's intended "
+                "send time, so a stalled server cannot hide its queue; dotted: the workload's own wait; "
+                "hollow markers: more than 1% of requests failed."),
+    "cores": ("Cores kept busy", "Server CPU seconds (every process and thread) over the run's wall "
+              "seconds, against the cores the server was given (dashed) and one core (dotted): a model "
+              "that cannot run its code in parallel stays on the dotted line however many connections come."),
+    "distribution": ("Latency distribution at one point", "p50 to max at the open-loop rate the most "
+                     "servers sustained; hollow: every repeat flagged (the server did not sustain it)."),
     "cost": ("Cost at a fixed rate", "Server CPU time per request and peak memory of the whole "
-             "process tree, at one offered rate every server sustained."),
+             "process tree, at the open-loop rate the most servers sustained with a meaningful cost "
+             f"(at least {thresholds.COST_MIN_CPU_S:g} s of server CPU, so work that is not per request "
+             "does not decide it); a server left out says why."),
+    "frameworks": ("What a framework costs", "CPU time per request of the plain WSGI app, Flask and "
+                   "Django on the same server and model (closed loop): the price the framework adds. "
+                   "One core serves at most about 1e6 / µs requests per second."),
 }

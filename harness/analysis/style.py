@@ -13,7 +13,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, NullFormatter  # noqa: E402
 
 MODEL_COLOURS = {
@@ -29,9 +28,18 @@ MODEL_LABELS = {
     "threaded": "threads", "forked": "processes", "async": "greenlets",
 }
 MODEL_ORDER = tuple(MODEL_COLOURS)
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")
 _DASHES = ("-", "--", "-.", ":")
+# Lines inside one model's panel: qualitative colours, none of them grey (grey is the
+# limit's colour); tab10 first, then tab20's lighter halves for big models.
+_PANEL_COLOURS = tuple(c for c in plt.get_cmap("tab10").colors if c != plt.get_cmap("tab10").colors[7]) \
+    + tuple(plt.get_cmap("tab20").colors[1::2][:7]) + tuple(plt.get_cmap("tab20b").colors[::2])
 LIMIT_STYLE = dict(color="0.25", linestyle=(0, (4, 3)), linewidth=1.2)
+# A limit the server itself has (harness/limits.py): Little's law over its slots, its
+# cores over the CPU service time, users over think time. The generator's ceiling and
+# the offered rate are not the server's, so no chart draws them as its limit.
+SERVER_LIMITS = frozenset({"littles-law", "cpu", "interactive"})
+NOT_MEASURED = "not measured"
 PERCENTILES = {"p50": "latency_p50_ms", "p90": "latency_p90_ms", "p99": "latency_p99_ms",
                "p99.9": "latency_p999_ms", "max": "latency_max_ms"}
 WORKLOAD_TITLES = {"hello": "/hello (no work)", "json": "/json", "io": "I/O-bound",
@@ -57,18 +65,39 @@ def servers_by_model(runs: pd.DataFrame) -> list[tuple[str, str]]:
                   key=lambda sm: (rank.get(sm[1], len(rank)), sm[0]))
 
 
-def styles(runs: pd.DataFrame) -> dict[str, dict]:
-    """server -> matplotlib style: colour from its model, marker/dash from its rank in the model."""
+def line_styles(runs: pd.DataFrame) -> dict[str, dict]:
+    """server -> matplotlib line style, for charts drawn one panel per model: a colour,
+    marker and dash distinct from every other server of its model.
+
+    Drawn from the whole campaign's servers (not one workload's), so a server keeps
+    its look in every chart of the campaign."""
     out: dict[str, dict] = {}
     seen: dict[str, int] = {}
     for server, model in servers_by_model(runs):
         i = seen.get(model, 0)
         seen[model] = i + 1
+        out[server] = dict(color=_PANEL_COLOURS[i % len(_PANEL_COLOURS)],
+                           marker=_MARKERS[i % len(_MARKERS)], linestyle=_DASHES[(i // 3) % len(_DASHES)])
+    return out
+
+
+def bar_colours(runs: pd.DataFrame) -> dict[str, tuple]:
+    """server -> colour for bar charts, which name each bar: the model's hue, in as many
+    distinct shades as the model has servers (dark to light), so bars group by model and
+    no two servers share a colour."""
+    by_model: dict[str, list[str]] = {}
+    for server, model in servers_by_model(runs):
+        by_model.setdefault(model, []).append(server)
+    out = {}
+    for model, names in by_model.items():
         base = np.array(to_rgb(MODEL_COLOURS.get(model, "#7f7f7f")))
-        # later servers of a model are a little darker, so lines stay apart
-        colour = tuple(base * (1 - 0.22 * min(i, 3)))
-        out[server] = dict(color=colour, marker=_MARKERS[i % len(_MARKERS)],
-                           linestyle=_DASHES[i % len(_DASHES)])
+        # shades from darker to lighter, as far apart as the model's servers need (at most
+        # 45% toward black or white), so two servers stay near the model's own colour
+        half = min(0.45, 0.25 + 0.05 * (len(names) - 2))
+        for i, server in enumerate(names):
+            t = 0.0 if len(names) == 1 else -half + 2 * half * i / (len(names) - 1)
+            shade = base * (1 + t) if t < 0 else base + (1 - base) * t
+            out[server] = tuple(float(c) for c in shade)
     return out
 
 
@@ -98,15 +127,6 @@ def log_y(ax, values: Iterable[float], fmt) -> None:
         ax.yaxis.set_minor_formatter(NullFormatter() if wide else FuncFormatter(
             lambda v, p: fmt(v, p) if round(v / 10 ** math.floor(math.log10(v))) in (2, 5) else ""))
     ax.yaxis.set_major_formatter(FuncFormatter(fmt))
-
-
-def legend_outside(fig: Figure, ax, extra: list | None = None, ncol: int = 1) -> None:
-    handles, labels = ax.get_legend_handles_labels()
-    if extra:
-        handles += [h for h, _ in extra]
-        labels += [lbl for _, lbl in extra]
-    fig.legend(handles, labels, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False,
-               ncol=ncol)
 
 
 def chart_title(workload: str, target: str | None) -> str:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import pandas as pd
 
 from harness.analysis.claims.article import ARTICLE_FRAMEWORKS, ARTICLE_SERVERS, CLAIMS, lines
-from harness.analysis.claims.points import Points, comparable
+from harness.analysis.claims.points import Points, comparable, io_efficiency
 from harness.analysis.claims.python import python_claims
 from harness.analysis.claims.runtimes import claim_go, claim_node, claim_python_slowest
 from harness.analysis.claims.table import HEADERS, markdown_table, table_rows, to_frame
@@ -23,7 +23,7 @@ from harness.analysis.claims.verdict import (DEPENDS, INCONCLUSIVE, NOT_SUPPORTE
                                              SUPPORTED, Check, Verdict)
 
 __all__ = ["ARTICLE_FRAMEWORKS", "ARTICLE_SERVERS", "CLAIMS", "DEPENDS", "HEADERS", "INCONCLUSIVE",
-           "NOT_SUPPORTED", "NOT_TESTED", "SUPPORTED", "Check", "Verdict", "check", "comparable",
+           "NOT_SUPPORTED", "NOT_TESTED", "SUPPORTED", "Check", "Verdict", "check", "comparable", "io_efficiency",
            "markdown_table", "table_rows", "to_frame"]
 
 

@@ -74,17 +74,11 @@ class Points:
         return stats.median(a) / per, stats.ratio_ci(a, [per]) if len(a) > 1 else None
 
     def io_share(self, point: pd.Series) -> Estimate:
-        """Throughput / Little's law for the client's connections, C / wait.
-
-        Not the stored ``efficiency``, which divides by the server's own limit
-        (min(C, slots) / wait): a 5-worker sync server at 99% of its 100 req/s is
-        efficient at being small, not "fine on I/O". The stored one only when the target
-        names no wait.
-        """
-        wait = frame.wait_ms(point["target"])
-        if not wait or pd.isna(point["connections"]):
+        """:func:`io_efficiency` with its interval over the repeats."""
+        ideal = io_ideal(point)
+        if ideal is None:
             return self.scaled(point, 1.0, "efficiency")
-        return self.scaled(point, point["connections"] / (wait / 1000))
+        return self.scaled(point, ideal)
 
     def in_flight(self, point: pd.Series) -> Estimate:
         """Requests a process keeps in flight on the I/O workload: rps x wait / processes."""
@@ -92,6 +86,26 @@ class Points:
         if not wait:
             return float("nan"), None
         return self.scaled(point, point["workers"] / (wait / 1000))
+
+
+def io_ideal(point: pd.Series) -> float | None:
+    """Little's law for the client's connections, C / wait (None when the target names no wait)."""
+    wait = frame.wait_ms(point["target"])
+    if not wait or pd.isna(point["connections"]):
+        return None
+    return point["connections"] / (wait / 1000)
+
+
+def io_efficiency(point: pd.Series) -> float:
+    """Median throughput / :func:`io_ideal`, the share of what I/O work allows at all.
+
+    Not the stored ``efficiency``, which divides by the server's own limit
+    (min(C, slots) / wait): a 5-worker sync server at 99% of its 100 req/s is
+    efficient at being small, not "fine on I/O". The stored one only when the target
+    names no wait.
+    """
+    ideal = io_ideal(point)
+    return float(point["efficiency_median"]) if ideal is None else float(point["rps_median"] / ideal)
 
 
 def pick(top: pd.DataFrame, mask) -> pd.Series | None:
