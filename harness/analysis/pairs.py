@@ -112,7 +112,7 @@ def block(camp: frame.Campaign, audit_summary: str, source: str) -> str:
     where = (f"Campaign `{source}` ({len(camp.runs)} runs), measured {when} on "
              f"{host.get('cores', '?')} cores ({host.get('cpu_model', 'unknown CPU')}, "
              f"{host.get('os', '')}; {stack}), server on CPU {pinning.get('server_cpus', '?')}, "
-             f"load on CPU {pinning.get('load_cpus', '?')}; `arena audit` {audit_summary}. "
+             f"load on CPU {pinning.get('load_cpus', '?')}; `arena audit {source}` {audit_summary}. "
              "Medians of the usable repeats (flagged ones left out, the count says how many "
              "stand); intervals are bootstrap 95% intervals of the median, the ratio's "
              f"resampling both sides. Every run: `{source}/report.md`.")
