@@ -73,20 +73,48 @@ class Campaign:
 
 # --- loading -------------------------------------------------------------------
 
-def published(pointer: Path = PUBLISHED_FILE) -> Path:
-    """The published campaign's directory: the name on the first line of
-    results/published.txt that is not blank or a ``#`` comment."""
+MAIN = "main"                       # the campaign docs/, the README and the notebooks show
+BENCH_SERVER = "bench-server"       # `make bench-server`'s: the README's pyserver-vs-gunicorn table
+ROLES = (MAIN, BENCH_SERVER)
+
+
+def published_names(pointer: Path = PUBLISHED_FILE) -> dict[str, str]:
+    """results/published.txt as ``{role: campaign name}``. Each line that is not blank or a
+    ``#`` comment is ``ROLE = NAME`` (a role of :data:`ROLES`) or a bare ``NAME``, the main
+    campaign (the file's original one-name format). Only the main campaign is required."""
     try:
         lines = pointer.read_text().splitlines()
     except OSError as exc:
         raise CampaignError(f"{pointer}: cannot read the published campaign's name: "
                             f"{exc.strerror or exc}") from None
-    names = [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
-    if not names:
+    names: dict[str, str] = {}
+    for number, line in enumerate(lines, 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        role, _, name = line.rpartition("=")
+        role, name = role.strip() or MAIN, name.strip()
+        if role not in ROLES or not name:
+            raise CampaignError(f"{pointer}:{number}: {line!r} is not NAME or ROLE = NAME "
+                                f"(roles: {', '.join(ROLES)})")
+        if role in names:
+            raise CampaignError(f"{pointer}:{number}: a second {role} campaign ({name!r} "
+                                f"after {names[role]!r})")
+        names[role] = name
+    if MAIN not in names:
         raise CampaignError(f"{pointer}: names no campaign (one line: a directory under results/)")
-    path = pointer.parent / names[0]
+    return names
+
+
+def published(pointer: Path = PUBLISHED_FILE, role: str = MAIN) -> Path:
+    """The directory of the campaign results/published.txt names for ``role``
+    (default: the main campaign); a CampaignError if it names none or it does not exist."""
+    names = published_names(pointer)
+    if role not in names:
+        raise CampaignError(f"{pointer}: names no {role} campaign (a line `{role} = NAME`)")
+    path = pointer.parent / names[role]
     if not (path / store.RUNS_FILE).exists():
-        raise CampaignError(f"{pointer}: names {names[0]!r}, but {path / store.RUNS_FILE} does not exist")
+        raise CampaignError(f"{pointer}: names {names[role]!r}, but {path / store.RUNS_FILE} does not exist")
     return path
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.analysis import audit, frame, report
+from harness.analysis import audit, frame, pairs, report
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -18,14 +18,16 @@ def test_docs_and_readme_are_generated_from_the_published_campaign(tmp_path):
     (tmp_path / "docs").mkdir()
     shutil.copy(ROOT / "docs" / report.METHODOLOGY, tmp_path / "docs" / report.METHODOLOGY)
     # the generator without write_docs' refusal: this test checks what is committed
-    paths = report.generate_docs(campaign, tmp_path / "docs", readme)
+    bench = frame.published(role=frame.BENCH_SERVER) \
+        if frame.BENCH_SERVER in frame.published_names() else None
+    paths = report.generate_docs(campaign, tmp_path / "docs", readme, bench)
     committed = (ROOT / "docs" / "results.md").read_text()
     assert paths["markdown"].read_text() == committed, \
         "docs/results.md is stale or edited by hand: run `make docs`"
     assert paths["methodology"].read_text() == (ROOT / "docs" / report.METHODOLOGY).read_text(), \
         "docs/methodology.md's invariants block is stale or edited by hand: run `make docs`"
     assert readme.read_text() == (ROOT / "README.md").read_text(), \
-        "README.md's published block is stale or edited by hand: run `make docs`"
+        "README.md's published or pyserver-vs-gunicorn block is stale or edited by hand: run `make docs`"
     made = sorted(p.name for p in (tmp_path / "docs" / "charts").iterdir())
     have = sorted(p.name for p in (ROOT / "docs" / "charts").iterdir())
     assert made == have, "docs/charts/ differs from what the campaign gives: run `make docs`"
@@ -67,3 +69,13 @@ def test_a_missing_block_or_pointer_is_a_clear_error(tmp_path):
         frame.published(pointer)
     with pytest.raises(frame.CampaignError, match="cannot read"):
         frame.published(tmp_path / "absent.txt")
+
+
+def test_the_readme_pairs_block_is_the_published_bench_server_campaign_or_says_none():
+    text = (ROOT / "README.md").read_text()
+    block = text[text.index(report.PAIRS_START) + len(report.PAIRS_START):text.index(report.PAIRS_END)]
+    names = frame.published_names()
+    if frame.BENCH_SERVER in names:
+        assert f"Campaign `results/{names[frame.BENCH_SERVER]}`" in block
+    else:
+        assert block.strip() == pairs.NONE_PUBLISHED

@@ -88,7 +88,8 @@ def _measured(campaign_copy):
 
 def _readme(tmp_path):
     readme = tmp_path / "README.md"
-    readme.write_text(f"# x\n\nbefore\n{report.README_START}\nold text\n{report.README_END}\nafter\n")
+    readme.write_text(f"# x\n\nbefore\n{report.README_START}\nold text\n{report.README_END}\n"
+                      f"{report.PAIRS_START}\n{report.PAIRS_END}\nafter\n")
     return readme
 
 
