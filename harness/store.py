@@ -39,7 +39,8 @@ RAW_DIR = "raw"
 COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunResult))
 # Columns each schema added: a file of an older schema lacks them, and they read as empty.
 ADDED_IN_SCHEMA = {2: ("served_share", "latency_p99_corrected_ms", "helper_cpu_s",
-                       "idlest_worker_cpu_share")}
+                       "idlest_worker_cpu_share"),
+                   3: ("declared_wait_ms",)}
 # campaign.json host facts that must agree for rows to be comparable
 SAME_HOST_KEYS = ("hostname", "cpu_model", "cores")
 
