@@ -242,7 +242,8 @@ def _header_schema(path: Path, header: list[str]) -> int:
         added = {c for s, cols in ADDED_IN_SCHEMA.items() if s > schema for c in cols}
         if tuple(header) == tuple(c for c in COLUMNS if c not in added):
             return schema
-    missing = [c for c in COLUMNS if c not in header]
+    optional = {c for cols in ADDED_IN_SCHEMA.values() for c in cols}   # an older file lacks them
+    missing = [c for c in COLUMNS if c not in header and c not in optional]
     extra = [c for c in header if c not in COLUMNS]
     what = "; ".join(filter(None, [
         f"missing {', '.join(missing)}" if missing else "",
