@@ -121,3 +121,17 @@ def test_a_path_that_answers_500_exits_2_with_the_server_log(bad_apps):
     assert "the health check failed: GET /boom on pyserver-threaded serving fails:app answered 500" in done.stderr
     assert "--- last lines of" in done.stderr and "the app's own bug" in done.stderr   # the log tail
     assert not (bad_apps / "results").exists()
+
+
+@pytest.mark.timeout(120)
+def test_a_run_whose_path_fails_is_a_not_verified_row(bad_apps, monkeypatch):
+    """In a sweep the first server passed the check; one that then answers 500 is recorded
+    as not verified, as a server failing the contract is, and not measured."""
+    from harness.run import run_point
+    from harness.specs import LoadSpec, RunSpec
+    monkeypatch.chdir(bad_apps)
+    point = RunSpec(campaign="t", run_id="x", server="waitress", workload="fails:app", app="fails:app",
+                    path="/boom", load=LoadSpec(driver="wrk", connections=4, duration_s=1, warmup_s=0))
+    r = run_point(point, raw_dir=bad_apps / "raw").result
+    assert (r.status, r.workload, r.target, r.rps, r.requests) == ("not-verified", "fails:app", "/boom", None, 0)
+    assert "GET /boom: status differs: expected 2xx, got 500" in r.failure
