@@ -136,8 +136,7 @@ def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str
         order=run.order, started_at=started_at, git_sha=sha, server=server.name,
         runtime=server.runtime, model=server.model, workers=sized.workers, threads=sized.threads,
         parallelism=json.dumps(seen or {}, sort_keys=True), launcher=run.launcher,
-        workload=wl.name, target=wl.target,
-        declared_wait_ms=wl.wait_s * 1000 if wl.wait_declared else None, driver=run.load.driver,
+        workload=wl.name, target=wl.target, driver=run.load.driver,
         connections=None if open_loop else run.load.connections,
         rate=run.load.rate if open_loop else None,
         duration_s=run.load.duration_s, server_cpus=run.server_cpus or "",
@@ -152,7 +151,8 @@ def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str
         cpu_us_per_request=cost_us_per_request(server_cpu_s, outcome.requests)
         if (status == "ok" and (usage or remote) and outcome) else None,
         limit_rps=lim.rps if lim else None, limit_kind=lim.kind if lim else "",
-        efficiency=verdict.efficiency, bottleneck=verdict.bottleneck)
+        efficiency=verdict.efficiency, bottleneck=verdict.bottleneck,
+        declared_wait_ms=wl.wait_s * 1000 if wl.wait_declared else None)
     return Measured(result=result, outcome=outcome, usage=usage, parallelism=seen or {}, limit=lim)
 
 

@@ -256,8 +256,6 @@ class RunResult:
     launcher: str
     workload: str
     target: str
-    declared_wait_ms: float | None  # a user app's wait per request as declared, not measured
-                                    # (empty: none declared, and for contract workloads)
     driver: str
     connections: int | None
     rate: float | None
@@ -297,3 +295,6 @@ class RunResult:
                                     # "offered-rate" | "unknown-slots" | ""
     efficiency: float | None        # rps / limit_rps
     bottleneck: str                 # "server" | "limit" | "generator" | "errors" | "noisy"
+    # a user app's wait per request as its user declared it (`arena run --app --wait-ms`), not
+    # measured; empty when none was declared, and for contract workloads (their wait is the target's)
+    declared_wait_ms: float | None = None
