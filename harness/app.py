@@ -22,7 +22,11 @@ import os
 import subprocess
 import sys
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    from harness.specs import ServerSpec
 
 PROBE_TIMEOUT_S = 60.0      # an import that takes longer is not going to serve
 BODY_SHOWN = 200            # bytes of a failing answer quoted in the error
@@ -137,7 +141,7 @@ def healthy(status: int | None) -> bool:
     return status is not None and 200 <= status < 300
 
 
-def preflight(app: str, path: str, spec, *, cpus: str | None = None, timeout: float = 60.0) -> None:
+def preflight(app: str, path: str, spec: "ServerSpec", *, cpus: str | None = None, timeout: float = 60.0) -> None:
     """Start ``spec`` (a catalog ServerSpec) natively serving ``app`` and GET ``path`` once:
     AppError with the answer and the server's log tail unless it starts and answers 2xx."""
     from harness import catalog, launch       # here, not at the top: the probe stays light
