@@ -26,6 +26,8 @@ help:
 	@echo "  make bench-stacks  the article's stacks: Flask and Django under uWSGI and gunicorn (harness/sweeps/stacks.toml)"
 	@echo "  make bench-gil     each Python server on free-threaded CPython 3.13t beside its standard twin (harness/sweeps/gil.toml)"
 	@echo "  make serve MODE=threaded|forked|async APP=module:callable [BIND=host:port] [ARGS=...]"
+	@echo "  your own WSGI app under every Python server (README: Benchmark your own app):"
+	@echo "    .venv/bin/arena run --app pkg.module:app --path /endpoint --connections 64 [--server NAME ...]"
 	@echo ""
 	@echo "Read results:"
 	@echo "  make report CAMPAIGN=NAME   results/NAME/report.md + report.html (self-contained)"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import operator
+import os
 import sys
 import tomllib
 from dataclasses import replace
@@ -167,11 +168,51 @@ def command(spec: ServerSpec, *, host: str, port: int, cores: int) -> tuple[list
     values = {
         "python": sys.executable, "python_ft": _python_ft(spec), "venv_bin": str(Path(sys.executable).parent), "bin": str(BIN),
         "host": host, "port": str(port), "workers": str(sized.workers),
-        "threads": str(sized.threads), "app": APPS.get(spec.app or "", ""),
+        "threads": str(sized.threads), "app": app_target(spec),
     }
     argv = [arg.format(**values) for arg in spec.argv]
     env = {key: value.format(**values) for key, value in spec.env}
     return argv, env
+
+
+def app_target(spec: ServerSpec) -> str:
+    """What {app} becomes: a contract app's module:callable, or a user app's own (serving)."""
+    return APPS.get(spec.app, spec.app) if spec.app else ""
+
+
+def app_server_problem(spec: ServerSpec) -> str | None:
+    """Why ``spec`` cannot serve a user's WSGI app (None: it can). It can when it is a
+    Python server whose command line takes the app ({app}) and is not a variant that
+    names a contract app of its own (-flask, -django)."""
+    if spec.runtime != "python":
+        return f"{spec.name} is a {spec.runtime} server; a WSGI app runs under the Python servers"
+    if "{app}" not in " ".join(spec.argv):
+        return f"{spec.name} serves its own fixed app ({' '.join(spec.argv[-1:])})"
+    if spec.app not in (None, "wsgi"):
+        base = spec.name.removesuffix(f"-{spec.app}")
+        return f"{spec.name} is {base} serving the contract's {spec.app} app; name {base}"
+    return None
+
+
+def app_servers(specs: dict[str, ServerSpec]) -> tuple[str, ...]:
+    """The servers a user app runs under by default: every Python server and pyserver
+    mode on the standard build (a free-threaded twin only when named: the app's own
+    packages must be installed in .venv-ft too)."""
+    return tuple(name for name, spec in specs.items()
+                 if app_server_problem(spec) is None and python_build(spec) == "default")
+
+
+def serving(spec: ServerSpec, app: str, path: str, app_dir: str) -> ServerSpec:
+    """``spec`` pointed at a user's app (module:callable, imported from ``app_dir``
+    before anything else on the path) and ready when ``path`` answers. The name stays
+    the server's: the app is the row's workload."""
+    problem = app_server_problem(spec)
+    if problem:
+        raise CatalogError(problem)
+    paths = [app_dir] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+    literal = os.pathsep.join(paths).replace("{", "{{").replace("}", "}}")     # env is a template
+    env = dict(spec.env) | {"PYTHONPATH": literal}
+    return replace(spec, app=app, health=path, env=tuple(sorted(env.items())))
 
 
 def with_sizing(spec: ServerSpec, workers: str | None = None, threads: str | None = None) -> ServerSpec:
@@ -210,8 +251,21 @@ def workload(name: str, *, io_ms: int = specs.IO_MS, cpu_n: int = specs.CPU_N, c
     }[name]
 
 
+def app_workload(app: str, path: str, wait_ms: float | None = None) -> WorkloadSpec:
+    """A user app's endpoint as a workload: a GET of ``path``, named by the app. Its cost
+    is unknown unless its user declares a wait (``wait_ms``), which is marked declared."""
+    if not path.startswith("/"):
+        raise ValueError(f"path {path!r} must start with /")
+    if wait_ms is not None and wait_ms < 0:
+        raise ValueError("wait_ms must be >= 0")
+    return WorkloadSpec(app, path, wait_s=(wait_ms or 0) / 1000, wait_declared=wait_ms is not None)
+
+
 def workload_for(run: RunSpec) -> WorkloadSpec:
-    """The workload of a planned run, with its resolved CPU settings."""
+    """The workload of a planned run, with its resolved CPU settings (a user app's endpoint
+    when the run has one)."""
+    if run.app:
+        return app_workload(run.app, run.path, run.wait_ms)
     return workload(run.workload, io_ms=run.io_ms, cpu_n=run.cpu_n, cpu_service_s=run.cpu_service_s,
                     calibrated=run.calibrated)
 

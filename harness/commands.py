@@ -9,15 +9,17 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime as _dt
+import os
 import signal
 import sys
 import time
 from pathlib import Path
 
-from harness import catalog, launch, store, sweep
+from harness import catalog, launch, specs, store, sweep
+from harness.app import AppError, AppSpec, preflight, probe
 from harness.plan import calibrate, plan, settings
 from harness.run import run_point
-from harness.specs import LoadSpec, RunSpec
+from harness.specs import LoadSpec, RunSpec, ServerSpec
 
 ROOT = Path(__file__).resolve().parents[1]
 INTERRUPTED = 130
@@ -38,7 +40,16 @@ the bottleneck was (server, limit, generator, errors, noisy).
 --launcher docker runs the server in its family's container instead (image built or
 reused by content hash, host network, --cpuset-cpus from --server-cpus, --memory from
 --memory, removed afterwards); DOCKER_HOST points it at another machine's engine.
-See docs/docker.md."""
+See docs/docker.md.
+
+--app MODULE:CALLABLE --path /ENDPOINT measures your own WSGI app instead of a contract
+workload: under every Python server and pyserver mode (or each --server named), sized
+as for the contract apps, imported from the current directory. Before anything is
+measured the app must import and be a WSGI callable, and one server serving it must
+answer GET --path with 2xx (else exit 2, with the server's log); every run then checks
+its server that way instead of the contract. --wait-ms declares the app's wait per
+request (a query's time) for the limit's Little's law; the row stores it as declared.
+Several servers, or --repeats N, run interleaved and end with a table of medians."""
 
 SWEEP_HELP = """\
 Run a sweep file (TOML, see harness/sweeps/quick.toml): servers x workloads x load
@@ -60,8 +71,8 @@ def engine_error(launcher: str) -> str | None:
 
 # `arena run` takes the sweep-file settings that have a flag, with these differences:
 RUN_DEFAULTS = {"campaign": "adhoc", "results": Path("results"), "driver": None, "launcher": "native"}
-RUN_REQUIRED = ("servers", "workload")
 RUN_LEVELS = ("connections", "rates")       # one of them: the loop's level
+RUN_UNSET = ("io_ms", "servers")            # default applied after parsing: given or not tells
 
 
 def _flag_type(setting: settings.Setting):
@@ -77,19 +88,20 @@ def _flag_type(setting: settings.Setting):
 
 
 def add_run_parser(sub) -> argparse.ArgumentParser:
-    p = sub.add_parser("run", help="measure one point (server x workload x load) and store its row",
+    p = sub.add_parser("run", help="measure one point (server x workload x load) and store its row; "
+                                   "--app: your own WSGI app under every Python server",
                        description=RUN_HELP, epilog="Every flag is also a sweep-file key: docs/sweep-files.md", formatter_class=argparse.RawDescriptionHelpFormatter)
     levels = p.add_mutually_exclusive_group(required=True)
     for s in settings.SETTINGS:
         if not s.flag:
             continue
         default = RUN_DEFAULTS.get(s.key, s.default)
-        shown = "" if default in (None, (), "") or s.key in RUN_REQUIRED else f" (default {default})"
+        shown = "" if default in (None, (), "") else f" (default {default})"
         target = levels if s.key in RUN_LEVELS else p
         target.add_argument(s.flag, dest=s.key, type=Path if s.key == "results" else _flag_type(s),
-                            required=s.key in RUN_REQUIRED, help=s.help + shown,
-                            metavar=s.flag.lstrip("-").upper().replace("-", "_"),
-                            **({} if s.key in RUN_LEVELS + RUN_REQUIRED else {"default": default}))
+                            help=s.help + shown, metavar=s.flag.lstrip("-").upper().replace("-", "_"),
+                            **({"action": "append"} if s.key == "servers" else {}),
+                            **({} if s.key in RUN_LEVELS + RUN_UNSET else {"default": default}))
     p.set_defaults(func=cmd_run)
     return p
 
@@ -160,61 +172,118 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def _run_spec(args: argparse.Namespace, stamp: str) -> RunSpec:
-    """The RunSpec of `arena run`'s flags; SystemExit(2) naming the flag when a rule is broken."""
+def _fail(message: str) -> SystemExit:
+    print(f"arena run: {message}", file=sys.stderr)
+    return SystemExit(2)
+
+
+def _servers(args: argparse.Namespace) -> dict[str, ServerSpec]:
+    """The servers `arena run` measures, with its sizing: --server's, or with --app every Python
+    server; SystemExit(2) for an unknown one, or one that cannot serve the app."""
+    known = catalog.load()
+    names = args.servers or (catalog.app_servers(known) if args.app else ())
+    if not names:
+        raise _fail("--server is required (a catalog name: arena list)")
+    chosen = {}
+    for name in dict.fromkeys(names):
+        try:
+            spec = catalog.with_sizing(catalog.get(name), args.workers and str(args.workers),
+                                       args.threads and str(args.threads))
+        except catalog.CatalogError as exc:
+            raise _fail(f"--server {name}: {exc}") from None
+        problem = args.app and catalog.app_server_problem(spec)
+        if problem:
+            raise _fail(f"--server {name}: {problem}; --app runs under: "
+                        f"{', '.join(catalog.app_servers(known))} (and their -ft twins)")
+        chosen[name] = spec
+    return chosen
+
+
+def _run_specs(args: argparse.Namespace, servers: list[str], stamp: str) -> list[RunSpec]:
+    """The RunSpecs of `arena run`'s flags, repeats interleaved over the servers;
+    SystemExit(2) naming the flag when a rule is broken."""
     driver = args.driver or ("vegeta" if args.rates else "wrk")
     launcher = args.launcher
     view = {"driver": driver, "workload": args.workload, "memory": args.memory,
             "connections": (args.connections,) if args.connections else (),
-            "rates": (args.rates,) if args.rates else (), "rate_fractions": (), "launcher": (launcher,)}
-    for key, msg in settings.rule_errors(view, settings.as_flag):
-        print(f"arena run: {settings.BY_KEY[key].flag or key}: {msg}", file=sys.stderr)
-        raise SystemExit(2)
+            "rates": (args.rates,) if args.rates else (), "rate_fractions": (), "launcher": (launcher,),
+            "app": args.app, "wait_ms": args.wait_ms, "scenario": args.scenario}
+    errors = settings.rule_errors(view, settings.as_flag)
+    if args.app and args.io_ms is not None:
+        errors.append(("io_ms", "is the contract's /io wait; declare your app's own with --wait-ms"))
+    for key, msg in errors:
+        raise _fail(f"{settings.BY_KEY[key].flag or key}: {msg}")
     level = f"c{args.connections}" if args.connections else f"r{args.rates:g}"
     where = "" if launcher == "native" else f".{launcher}"
     sizing = (f".w{args.workers}" if args.workers else "") + (f".t{args.threads}" if args.threads else "")
-    return RunSpec(campaign=args.campaign, run_id=f"{args.servers}.{args.workload}.{driver}.{level}"
-                                                  f"{where}{sizing}.{stamp}",
-                   server=args.servers, workload=args.workload, io_ms=args.io_ms, cpu_n=args.cpu_n,
-                   server_cpus=args.server_cpus, load_cpus=args.load_cpus, scenario=args.scenario,
-                   locust_workers=args.locust_workers, launcher=launcher, memory=args.memory,
-                   workers=None if args.workers is None else str(args.workers),
-                   threads=None if args.threads is None else str(args.threads),
-                   load=LoadSpec(driver=driver, connections=args.connections, rate=args.rates,
-                                 duration_s=args.duration_s, warmup_s=args.warmup_s))
+    what = plan.app_label(args.app, args.path, args.wait_ms) if args.app else args.workload
+    return [RunSpec(campaign=args.campaign,
+                    run_id=f"{server}.{what}.{driver}.{level}{where}{sizing}.{stamp}"
+                           + (f".r{repeat}" if args.repeats > 1 else ""),
+                    server=server, workload=args.app or args.workload, app=args.app, path=args.path,
+                    wait_ms=args.wait_ms, repeat=repeat,
+                    io_ms=specs.IO_MS if args.io_ms is None else args.io_ms, cpu_n=args.cpu_n,
+                    server_cpus=args.server_cpus, load_cpus=args.load_cpus, scenario=args.scenario,
+                    locust_workers=args.locust_workers, launcher=launcher, memory=args.memory,
+                    workers=None if args.workers is None else str(args.workers),
+                    threads=None if args.threads is None else str(args.threads),
+                    load=LoadSpec(driver=driver, connections=args.connections, rate=args.rates,
+                                  duration_s=args.duration_s, warmup_s=args.warmup_s))
+            for repeat in range(1, args.repeats + 1) for server in servers]
+
+
+def check_app(name: str, path: str, first: ServerSpec, cpus: str | None) -> str | None:
+    """Why a user's app cannot be measured (None: it can): it must import and be a WSGI
+    callable, and ``first`` serving it must answer ``GET path`` with 2xx. Before any run."""
+    try:
+        spec = AppSpec.parse(name)
+        probe(spec, cwd=os.getcwd())
+        preflight(str(spec), path, first, cpus=cpus)
+    except AppError as exc:
+        return f"app {name}: {exc}"
+    return None
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     stop_on_sigterm()
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%S")
-    run = _run_spec(args, stamp)
-    try:
-        spec = catalog.with_sizing(catalog.get(run.server), run.workers, run.threads)
-    except catalog.CatalogError as exc:
-        print(f"arena run: {exc}", file=sys.stderr)
-        return 2
-    problem = engine_error(run.launcher)
+    chosen = _servers(args)
+    runs = _run_specs(args, list(chosen), stamp)
+    problem = engine_error(args.launcher)
     if problem:
         print(f"arena run: --launcher docker: {problem}", file=sys.stderr)
         return 2
+    problem = args.app and check_app(args.app, args.path, chosen[runs[0].server], runs[0].server_cpus)
+    if problem:
+        print(f"arena run: {problem}", file=sys.stderr)
+        return 2
     camp = store.Campaign(ROOT / args.results, args.campaign)
     from harness.measure import host
-    camp.write_meta({**host.facts(run.server_cpus, run.load_cpus), "created_at": stamp,
+    camp.write_meta({**host.facts(args.server_cpus, args.load_cpus), "created_at": stamp,
                      "started_at": stamp, "sweep": "arena run"})
+    done = []
     try:
-        measured = run_point(run, raw_dir=camp.raw_dir(run.run_id), spec=spec,
-                             note=lambda m: print(m, file=sys.stderr))
+        for number, run in enumerate(runs, 1):
+            if len(runs) > 1:
+                print(f"[{number}/{len(runs)}] {run.run_id}", file=sys.stderr, flush=True)
+            measured = run_point(run, raw_dir=camp.raw_dir(run.run_id), spec=chosen[run.server],
+                                 note=lambda m: print(m, file=sys.stderr))
+            camp.append(measured.result)
+            done.append(measured.result)
+            sweep.print_run(measured.result, sys.stdout if len(runs) == 1 else sys.stderr)
     except ValueError as exc:
         print(f"arena run: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("\narena run: interrupted; the server was stopped, nothing stored", file=sys.stderr)
+        print(f"\narena run: interrupted; the server was stopped, {len(done)} finished row(s) "
+              f"kept in {camp.runs_path}", file=sys.stderr)
         return INTERRUPTED
-    camp.append(measured.result)
-    r = measured.result
-    sweep.print_run(r, sys.stdout)
-    print(f"stored as {r.run_id} in {camp.runs_path}")
-    return 0 if r.status == "ok" else 1
+    if len(runs) > 1:
+        from harness.analysis.console import console_table     # the report's aggregation
+        ids = {r.run_id for r in done}
+        print(console_table([r for r in camp.rows() if r["run_id"] in ids]))
+    print(f"stored as {', '.join(r.run_id for r in done)} in {camp.runs_path}")
+    return 0 if all(r.status == "ok" for r in done) else 1
 
 
 def _load_sweep(args: argparse.Namespace) -> plan.Sweep:
@@ -241,6 +310,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         if problem:
             print(f"arena sweep: the sweep runs servers in Docker: {problem}", file=sys.stderr)
             return 2
+    if not (args.dry_run or args.summary):
+        for point in {(p.app, p.path): p for p in sw.points if p.app}.values():
+            problem = check_app(point.app, point.path, catalog.get(point.servers[0]), point.server_cpus)
+            if problem:
+                print(f"arena sweep: {sw.path}: point {point.index + 1}: {problem}", file=sys.stderr)
+                return 2
     camp = store.Campaign(sw.results, sw.campaign)
     t0 = time.monotonic()
     code = 0

@@ -160,7 +160,8 @@ def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str
         cpu_us_per_request=cost_us_per_request(server_cpu_s, outcome.requests)
         if (status == "ok" and (usage or remote) and outcome) else None,
         limit_rps=lim.rps if lim else None, limit_kind=lim.kind if lim else "",
-        limit_detail=lim.detail if lim else "", efficiency=verdict.efficiency, bottleneck=verdict.bottleneck)
+        limit_detail=lim.detail if lim else "", efficiency=verdict.efficiency, bottleneck=verdict.bottleneck,
+        declared_wait_ms=wl.wait_s * 1000 if wl.wait_declared else None)
     return Measured(result=result, outcome=outcome, usage=usage, parallelism=seen or {}, limit=lim)
 
 

@@ -9,8 +9,9 @@
   or, with ``launcher="docker"``, in its family's container (``--cpuset-cpus``
   from ``server_cpus``, ``--memory`` from ``memory``, the host network, logs in
   ``raw_dir/<server>.docker.log``), removed afterwards.
-- It is verified against the workload contract first; a server that fails gives a
-  row with status ``not-verified`` and nothing is measured.
+- It is verified against the workload contract first (a user's own app, ``point.app``:
+  a GET of its path must answer 2xx); a server that fails gives a row with status
+  ``not-verified`` and nothing is measured.
 - A warm-up (the same driver and load, not recorded; wrk for locust, and wrk at a
   few connections for vegeta, so an overloaded point queues nothing) precedes the
   measurement. The effective parallelism is read back after warm-up.
@@ -30,6 +31,7 @@ from __future__ import annotations
 import datetime as _dt
 import http.client
 import json
+import os
 import traceback
 from dataclasses import replace
 from pathlib import Path
@@ -44,7 +46,7 @@ from harness.measure import balance, parallelism, resources
 from harness.measure.host import git_sha
 from harness.row import Measured
 from harness.specs import RunSpec, ServerSpec, WorkloadSpec
-from harness.verify import verify
+from harness.verify import health, verify
 
 WARMUP_CONNECTIONS = 4      # an open-loop point's warm-up (see _drive)
 
@@ -99,12 +101,14 @@ def run_point(point: RunSpec, *, raw_dir: Path, spec: ServerSpec | None = None,
     KeyboardInterrupt still propagates, after the server is stopped.
     """
     spec = spec or catalog.get(point.server)
+    if point.app:       # a user's app: the server is pointed at it, ready when its path answers
+        spec = catalog.serving(spec, point.app, point.path, os.getcwd())
     wl = catalog.workload_for(point)
     if point.load.driver not in DRIVERS:
         raise ValueError(f"unknown driver {point.load.driver!r}; known: {', '.join(DRIVERS)}")
     if point.load.duration_s <= 0 or point.load.warmup_s < 0:
         raise ValueError("duration must be > 0 and warm-up >= 0")
-    if wl.name not in spec.workloads:
+    if not point.app and wl.name not in spec.workloads:
         raise ValueError(f"server {spec.name} does not serve workload {wl.name} "
                          f"(it serves: {', '.join(spec.workloads)})")
     raw_dir.mkdir(parents=True, exist_ok=True)
@@ -120,8 +124,8 @@ def run_point(point: RunSpec, *, raw_dir: Path, spec: ServerSpec | None = None,
         except LaunchError as exc:
             return row("failed", failure=f"launch: {str(exc).splitlines()[0]}")
         note(f"{spec.name} ready at {server.url}")
-        report = verify(spec.name, server.url, workloads=spec.workloads,
-                        with_upstream=upstream is not None)
+        report = health(spec.name, server.url, point.path) if point.app else \
+            verify(spec.name, server.url, workloads=spec.workloads, with_upstream=upstream is not None)
         if not report.ok:
             (raw_dir / "verify.txt").write_text("\n".join(map(str, report.mismatches)) + "\n")
             return row("not-verified", failure=f"{len(report.mismatches)} mismatch(es); "

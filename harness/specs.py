@@ -139,7 +139,11 @@ class Placement:
 
 @dataclass(frozen=True)
 class WorkloadSpec:
-    """A contract workload as the load tools see it: one request, and what is known of its cost.
+    """A workload as the load tools see it: one request, and what is known of its cost.
+
+    A contract workload (workloads/CONTRACT.md), or a user's own app at one path
+    (``name`` its module:callable): then nothing is known of its cost but what its
+    user declares, ``wait_s`` with ``wait_declared`` set.
 
     ``wait_s`` is the known wait per request (I/O); ``cpu_service_s`` the known CPU
     time per request on the server's runtime (from calibration; None when unknown);
@@ -155,13 +159,15 @@ class WorkloadSpec:
     cpu_n: int = 0                  # kernel iterations per request
     cpu_service_s: float | None = None
     calibrated: bool = False
+    wait_declared: bool = False     # wait_s is what a user declared of their app, not measured
 
 
 # 2: served_share, latency_p99_corrected_ms, helper_cpu_s and idlest_worker_cpu_share added; a failed run's rps is
 # empty (harness/store.py reads schema 1 files, their new columns empty)
 # 3: rerun_of and rerun_reason added (the sweep's automatic reruns, harness/sweep.py), and
 #    limit_detail and latency_histogram (the load path's ceiling, the compact histogram)
-SCHEMA_VERSION = 3
+# 4: declared_wait_ms added (a user app's wait as its user declared it, not measured)
+SCHEMA_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -209,6 +215,12 @@ class RunSpec:
     # a /hello run's load-path ceiling measured in this campaign (harness/plan/ceiling.py)
     ceiling_rps: float | None = None
     ceiling_run_id: str | None = None
+    # A user's own WSGI app (`arena run --app`): ``workload`` is then its module:callable,
+    # ``path`` the endpoint driven, ``wait_ms`` the wait per request the user declared
+    # (not measured; None: not declared, so no Little's-law ceiling is known).
+    app: str | None = None
+    path: str = "/"
+    wait_ms: float | None = None
 
     def __post_init__(self) -> None:
         self.server_placement, self.load_placement     # bad CPU lists fail here, not mid-run
@@ -293,3 +305,6 @@ class RunResult:
     # an extra run the sweep added to a point short of clean or stable repeats (empty: a planned run)
     rerun_of: str = ""              # the run id of the point's run it stands in for
     rerun_reason: str = ""          # why the point needed it, in the audit's words
+    # a user app's wait per request as its user declared it (`arena run --app --wait-ms`), not
+    # measured; empty when none was declared, and for contract workloads (their wait is the target's)
+    declared_wait_ms: float | None = None

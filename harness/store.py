@@ -40,7 +40,8 @@ COLUMNS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunResult))
 # Columns each schema added: a file of an older schema lacks them, and they read as empty.
 ADDED_IN_SCHEMA = {2: ("served_share", "latency_p99_corrected_ms", "helper_cpu_s",
                        "idlest_worker_cpu_share"),
-                   3: ("rerun_of", "rerun_reason", "latency_histogram", "limit_detail")}
+                   3: ("rerun_of", "rerun_reason", "latency_histogram", "limit_detail"),
+                   4: ("declared_wait_ms",)}
 # campaign.json host facts that must agree for rows to be comparable
 SAME_HOST_KEYS = ("hostname", "cpu_model", "cores")
 
@@ -242,7 +243,8 @@ def _header_schema(path: Path, header: list[str]) -> int:
         added = {c for s, cols in ADDED_IN_SCHEMA.items() if s > schema for c in cols}
         if tuple(header) == tuple(c for c in COLUMNS if c not in added):
             return schema
-    missing = [c for c in COLUMNS if c not in header]
+    optional = {c for cols in ADDED_IN_SCHEMA.values() for c in cols}   # an older file lacks them
+    missing = [c for c in COLUMNS if c not in header and c not in optional]
     extra = [c for c in header if c not in COLUMNS]
     what = "; ".join(filter(None, [
         f"missing {', '.join(missing)}" if missing else "",

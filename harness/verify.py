@@ -1,13 +1,15 @@
 """Check a running server against the workload contract, byte for byte.
 
 Nothing is measured on a server that fails here: a broken endpoint must never
-"win" a benchmark (TechEmpower's verify-before-measure).
+"win" a benchmark (TechEmpower's verify-before-measure). A user's own app has no
+contract: its health check is that the path it is measured on answers 2xx.
 """
 from __future__ import annotations
 
 import http.client
 from urllib.parse import urlsplit
 
+from harness import app
 from harness.specs import Mismatch, VerifyReport
 from workloads import contract
 
@@ -61,3 +63,13 @@ def verify(server: str, url: str, *, workloads: tuple[str, ...] | None = None,
     mismatches = [m for e in checks for m in check(server, url, e)]
     return VerifyReport(server=server, checked=len(checks), mismatches=tuple(mismatches))
 
+
+
+def health(server: str, url: str, path: str) -> VerifyReport:
+    """A user app's check in place of the contract: ``GET path`` answers 2xx."""
+    status, body = app.answer(url, path)
+    if app.healthy(status):
+        return VerifyReport(server=server, checked=1)
+    got = f"{status} {body!r}" if status is not None else body
+    return VerifyReport(server=server, checked=1,
+                        mismatches=(Mismatch(server, f"GET {path}", "status", "2xx", got),))

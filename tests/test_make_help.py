@@ -3,6 +3,7 @@ Makefile or an mk/*.mk fragment), so a target added without a help line is caugh
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,3 +40,11 @@ def test_make_help_names_every_phony_target():
 def test_make_help_starts_with_the_two_commands():
     first = [line.split()[1] for line in _make("help").splitlines()[1:3]]
     assert first == ["bench", "test"]
+
+
+def test_make_help_and_arena_help_name_benchmarking_your_own_app():
+    """Issue 15: one obvious way in, for a user's own WSGI app too."""
+    assert "arena run --app pkg.module:app --path /endpoint" in _make("help")
+    arena_help = subprocess.run([sys.executable, "-m", "harness.cli", "--help"], cwd=ROOT, capture_output=True,
+                                text=True, timeout=60).stdout
+    assert "--app: your own WSGI app under every Python server" in " ".join(arena_help.split())

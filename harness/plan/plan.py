@@ -150,14 +150,15 @@ def load(path: str | Path, *, known_servers: dict[str, ServerSpec] | None = None
 
 def _point(r: _Reader, i: int, table: dict, top: dict) -> PointTable:
     r.unknown_keys(table, settings.keys("point"), "points", i)
-    if "workload" not in table:
-        r.fail("missing (a contract workload)", "workload", "points", i)
     values = {s.key: r.value(s, table, top[s.key] if s.where == "both" else s.default, i, "points")
               for s in settings.SETTINGS if s.where in ("point", "both")}
     for key, msg in settings.rule_errors(values):
         r.fail(msg, key, "points", i)
     for name in values["servers"]:
-        if values["workload"] not in r.known[name].workloads:
+        problem = values["app"] and catalog.app_server_problem(r.known[name])
+        if problem:
+            r.fail(f"cannot serve app {values['app']}: {problem}", "servers", "points", i)
+        if not values["app"] and values["workload"] not in r.known[name].workloads:
             r.fail(f"server {name} does not serve workload {values['workload']}", "workload", "points", i)
     return PointTable(index=i, values=values,
                       placed="server_cpus" in table and table["server_cpus"] != top["server_cpus"])
@@ -216,7 +217,13 @@ def run_id(server: str, p: PointTable, repeat: int, *, connections: int | None =
     where = (f".s{p.server_cpus.replace(',', '+')}" if p.placed else "") + \
         (f".{launcher}" if launcher != "native" else "")
     sizing = (f".w{p.workers}" if p.workers else "") + (f".t{p.threads}" if p.threads else "")
-    return f"{server}.{p.workload}{_params(p)}.{driver}.{level}{where}{sizing}.r{repeat}"
+    what = app_label(p.app, p.path, p.wait_ms) if p.app else p.workload + _params(p)
+    return f"{server}.{what}.{driver}.{level}{where}{sizing}.r{repeat}"
+
+
+def app_label(app: str, path: str, wait_ms: float | None) -> str:
+    """A user app's part of a run id: ``examples.flask_db:app/db`` (``-wait20ms`` declared)."""
+    return f"{app}{path}" + (f"-wait{wait_ms:g}ms" if wait_ms is not None else "")
 
 
 _REPEAT = re.compile(r"\.r(\d+)$")     # every run id ends in its repeat
@@ -243,7 +250,8 @@ def _run(sweep: Sweep, server: str, p: PointTable, repeat: int, launcher: str, l
     fraction = level.get("fraction")
     return RunSpec(
         campaign=sweep.campaign, run_id=run_id(server, p, repeat, launcher=launcher, **level),
-        server=server, workload=p.workload, repeat=repeat, io_ms=p.io_ms, cpu_n=p.cpu_n,
+        server=server, workload=p.app or p.workload, app=p.app, path=p.path, wait_ms=p.wait_ms,
+        repeat=repeat, io_ms=p.io_ms, cpu_n=p.cpu_n,
         calibrated=p.cpu == "same-service-time", rate_fraction=fraction,
         server_cpus=p.server_cpus, load_cpus=p.load_cpus, scenario=p.scenario,
         locust_workers=p.locust_workers, launcher=launcher, memory=p.memory,

@@ -140,6 +140,22 @@ class Names:
         return (text,)
 
 
+@dataclass(frozen=True)
+class AppName:
+    """A user's WSGI app, MODULE:CALLABLE (harness/app.py reads it; its errors say how to fix it)."""
+
+    def describe(self) -> str:
+        return "MODULE:CALLABLE"
+
+    def check(self, value: Any) -> str:
+        from harness.app import AppSpec
+        if not isinstance(value, str):
+            raise ValueError(f"must be MODULE:CALLABLE such as \"myproject.wsgi:app\", got {value!r}")
+        return str(AppSpec.parse(value))          # AppError is a ValueError with the reason
+
+    from_text = check
+
+
 CPUS = Pattern('a taskset CPU list such as "1" or "0-1"', _cpu_list)
 TEXT = Pattern("text")
 
@@ -180,7 +196,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("results", TEXT, "results", "the results root, relative to the repository",
             where="sweep", flag="--results"),
     Setting("repeats", Number(1, integer=True), 1,
-            "runs of every level, interleaved (A B C A B C, never A A A)", where="sweep"),
+            "runs of every level, interleaved (A B C A B C, never A A A)", where="sweep",
+            flag="--repeats"),
     Setting("max_reruns", Number(0, integer=True), 3,
             "extra runs a point may get after its repeats, one per round, while it has fewer clean "
             "repeats than it needs (a run failed, erred, was noisy) or its clean repeats vary more "
@@ -192,9 +209,20 @@ SETTINGS: tuple[Setting, ...] = (
             where="sweep"),
     Setting("servers", Names(), None,
             "catalog names (servers/catalog.toml); required at the top level, a point's own list "
-            "replaces it", where="both", flag="--server"),
+            "replaces it (`arena run`: --server once per server; with app, every Python server "
+            "unless named)", where="both", flag="--server"),
     Setting("workload", Choice(contract.WORKLOADS, "workload", "the contract has"), None,
-            "a contract workload (workloads/CONTRACT.md); required", flag="--workload"),
+            "a contract workload (workloads/CONTRACT.md); required unless app", flag="--workload"),
+    Setting("app", AppName(), None,
+            "your own WSGI app instead of a workload, imported from the current directory; "
+            "each server is health-checked on path (a GET must answer 2xx) instead of verified "
+            "against the contract; the row's workload is the app", where="both", flag="--app"),
+    Setting("path", Pattern('a path such as "/" or "/orders?id=7"', lambda text: text.startswith("/")),
+            "/", "with app: the endpoint driven with GET", where="both", flag="--path"),
+    Setting("wait_ms", Number(0), None,
+            "with app: the wait you declare each request spends off the CPU (a database query), "
+            "ms; not measured, stored as the row's declared_wait_ms; the limit's Little's law "
+            "uses it (without it the app's own limit is unknown)", flag="--wait-ms"),
     Setting("driver", Choice(DRIVERS, "driver"), "wrk",
             "the load tool: wrk and locust are closed loops, vegeta an open loop "
             "(`arena run`: vegeta with --rate, else wrk)", flag="--driver"),
@@ -275,8 +303,9 @@ def as_flag(key: str, example: str) -> str:
 
 def rule_errors(v: dict, say: Say = in_file) -> list[tuple[str, str]]:
     """(key, reason) for each rule a run's or point's settings break; ``v`` has
-    driver, workload, connections, rates, rate_fractions (tuples), launcher (a tuple), memory."""
-    out = []
+    driver, workload, connections, rates, rate_fractions (tuples), launcher (a tuple), memory,
+    and may have app, wait_ms and scenario."""
+    out = _app_errors(v, say)
     driver, levels = v["driver"], bool(v["rates"] or v["rate_fractions"])
     if driver in CLOSED_LOOP and (not v["connections"] or levels):
         out.append(("connections" if not v["connections"] else "rates",
@@ -289,6 +318,27 @@ def rule_errors(v: dict, say: Say = in_file) -> list[tuple[str, str]]:
         out.append(("driver", "wrk drives GET only; use " + say("driver", '"vegeta"') + " for echo"))
     if v["memory"] is not None and "native" in v["launcher"]:
         out.append(("memory", "a memory limit needs a container: set " + say("launcher", '"docker"')))
+    return out
+
+
+def _app_errors(v: dict, say: Say) -> list[tuple[str, str]]:
+    """The rules of a user's app: it or a contract workload, natively, GETs of its path."""
+    app, example, io = v.get("app"), '"myproject.wsgi:app"', '"io"'
+    if app and v.get("workload"):
+        return [("app", "app and workload exclude each other: a point measures a contract "
+                        "workload or your own app")]
+    if not app and not v.get("workload"):
+        return [("workload", f"give {say('workload', io)} (a contract workload) or "
+                             f"{say('app', example)} (your WSGI app)")]
+    out = []
+    if v.get("wait_ms") is not None and not app:
+        out.append(("wait_ms", f"declares your app's wait: it needs {say('app', example)}; "
+                               "a contract workload's wait is io_ms"))
+    if app and any(name != "native" for name in v["launcher"]):
+        out.append(("launcher", "your app runs natively only: the container images carry the "
+                                "contract apps, not yours"))
+    if app and v["driver"] == "locust" and v.get("scenario", "endpoint") != "endpoint":
+        out.append(("scenario", "with app, locust drives your path: only the endpoint scenario"))
     return out
 
 
@@ -375,6 +425,12 @@ RULES = (
     "wrk drives GET only: `echo` (a POST) needs vegeta.",
     "A memory limit needs a container: `memory` only with `launcher = \"docker\"`.",
     "Every server of a point must serve its workload (the catalog's `workloads`).",
+    "A point measures a contract `workload` or your own `app`, not both. An app runs natively "
+    "under Python servers that take an app (not `-flask`/`-django` variants, Go or Node); "
+    "`wait_ms` only with `app`; locust drives an app with the `endpoint` scenario only. "
+    "Before anything is measured, `arena run` and `arena sweep` import the app (a module "
+    "that does not import, or a callable that is not WSGI, is an error) and GET its path on "
+    "one server (anything but 2xx is an error, with the server's log).",
     "Unknown keys, servers, workloads and drivers, and impossible values are errors that name "
     "the file, the line and the key; `arena run` names the flag. Both exit 2.",
 )

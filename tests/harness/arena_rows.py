@@ -18,7 +18,7 @@ _DEFAULTS = dict(
     server_cpu_s=0.5, server_rss_peak_mib=10.0, helper_cpu_s=0.0, idlest_worker_cpu_share=None,
     generator_cpu_s=0.2, generator_cpu_share=0.2, foreign_cpu_share=0.0,
     cpu_us_per_request=5000.0, limit_rps=None, limit_kind="", limit_detail="", efficiency=None,
-    bottleneck="server", rerun_of="", rerun_reason="")
+    bottleneck="server", rerun_of="", rerun_reason="", declared_wait_ms=None)
 
 
 def result(**changes) -> RunResult:

@@ -93,30 +93,34 @@ def test_raw_dir_is_per_run_and_safe(tmp_path):
     assert path.is_dir() and path.parent == c.dir / "raw" and "/" not in path.name
 
 
-def _schema_1_file(c: store.Campaign, schema: int = 1) -> None:
+def _older_file(c: store.Campaign, schema: int) -> None:
     """A runs.csv as an older schema wrote it: without the columns later schemas added."""
-    later = {name for s, names in store.ADDED_IN_SCHEMA.items() if s > schema for name in names}
-    old = [name for name in store.COLUMNS if name not in later]
+    added = {name for later, cols in store.ADDED_IN_SCHEMA.items() if later > schema for name in cols}
+    old = [name for name in store.COLUMNS if name not in added]
     row = {**store.to_row(result(run_id="old")), "schema": str(schema)}
     c.dir.mkdir(parents=True, exist_ok=True)
     c.runs_path.write_text(",".join(old) + "\n" + ",".join(row[n] for n in old) + "\n")
 
 
-def test_an_older_schema_reads_with_its_missing_columns_empty(tmp_path):
+@pytest.mark.parametrize("schema", [1, 2, 3])
+def test_an_older_schema_reads_with_its_missing_columns_empty(tmp_path, schema):
     c = store.Campaign(tmp_path, "old")
-    _schema_1_file(c)
+    _older_file(c, schema)
     (row,) = c.rows()
-    assert row["run_id"] == "old" and row["schema"] == "1"
+    assert row["run_id"] == "old" and row["schema"] == str(schema)
     assert tuple(row) == store.COLUMNS
-    assert row["served_share"] == row["latency_p99_corrected_ms"] == row["helper_cpu_s"] == ""
-    assert row["rerun_of"] == row["rerun_reason"] == ""
+    assert row["declared_wait_ms"] == ""
+    if schema <= 2:
+        assert row["rerun_of"] == row["rerun_reason"] == row["limit_detail"] == ""
+    if schema == 1:
+        assert row["served_share"] == row["latency_p99_corrected_ms"] == row["helper_cpu_s"] == ""
     with pytest.raises(store.StoreError, match="older schema"):
         c.append(result(run_id="new"))               # one file, one schema
 
 
 def test_a_schema_2_file_reads_without_the_histogram_and_limit_detail(tmp_path):
     c = store.Campaign(tmp_path, "two")
-    _schema_1_file(c, schema=2)
+    _older_file(c, 2)
     (row,) = c.rows()
     assert row["schema"] == "2" and row["latency_histogram"] == row["limit_detail"] == ""
     assert row["served_share"] == "1.0"
