@@ -28,6 +28,9 @@ NODE_VERSION  ?= 20.20.2
 
 .PHONY: docker-engine docker-base docker docker-test docker-test-prep bench-docker
 
+# dockerd is started through Popen, which closes every descriptor above stderr: a shell's
+# `setsid dockerd &` hands the engine the caller's open files, and a lock the caller holds
+# (`flock LOCK make bench-docker`) would then stay held for as long as the engine runs.
 docker-engine:
 	@if $(DOCKER) version >/dev/null 2>&1; then \
 	  echo "docker engine: already answering ($$($(DOCKER) version -f '{{.Server.Version}}'))"; exit 0; fi; \
@@ -47,7 +50,9 @@ docker-engine:
 	    systemctl disable --now docker.socket docker.service >/dev/null 2>&1 || true; fi; \
 	fi; \
 	echo "docker engine: starting dockerd $(DOCKERD_FLAGS) (log: $(DOCKERD_LOG))"; \
-	setsid dockerd $(DOCKERD_FLAGS) >>$(DOCKERD_LOG) 2>&1 </dev/null & \
+	python3 -c 'import subprocess, sys; subprocess.Popen(sys.argv[2:], stdin=subprocess.DEVNULL, \
+	  stdout=open(sys.argv[1], "ab"), stderr=subprocess.STDOUT, start_new_session=True)' \
+	  $(DOCKERD_LOG) dockerd $(DOCKERD_FLAGS); \
 	for i in $$(seq 1 60); do \
 	  if $(DOCKER) version >/dev/null 2>&1; then echo "docker engine: answering after $${i}s"; exit 0; fi; sleep 1; done; \
 	echo "error: dockerd did not answer within 60 s; see $(DOCKERD_LOG)" >&2; tail -20 $(DOCKERD_LOG) >&2; exit 1
