@@ -4,6 +4,8 @@ An :class:`Invariant` is a name, what always holds, why, and a check: rows in (a
 :func:`harness.analysis.frame.load` gives them), out a Series of reasons (the row's
 own figures) indexed by the rows that break it. Point invariants return a reason
 for every run of the point. Thresholds come from :mod:`harness.analysis.thresholds`.
+The module is the list of invariants, each beside its check, so it stays one file a
+reader can audit top to bottom, a little over this project's 450-line guide.
 """
 from __future__ import annotations
 

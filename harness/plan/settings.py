@@ -9,6 +9,9 @@ container, ...) are stated once, in ``rule_errors``, for both.
 A kind checks a value the TOML parser already typed (``check``) and reads one from
 the command line (``from_text``); both raise ValueError with the reason, which the
 caller prefixes with the file, line and key, or the flag.
+
+Its length (a little over this project's 450-line guide) is the table's: one place for
+every setting is the point, so it is not split.
 """
 from __future__ import annotations
 
