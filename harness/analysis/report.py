@@ -142,6 +142,7 @@ def generate_docs(campaign: str | Path, docs_dir: str | Path, readme: str | Path
 
 def _generate(camp: frame.Campaign, result: audit.Audit, docs: Path, readme, bench=None) -> dict[str, Path]:
     runs = camp.runs
+    docs.mkdir(parents=True, exist_ok=True)
     charts = plots.all_charts(runs, docs / CHARTS_DIR)
     source = _shown(camp.path)
     blocks: list = [Heading(1, f"Published results: {camp.name}"),
