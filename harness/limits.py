@@ -45,13 +45,29 @@ ERROR_SHARE = 0.01
 LIMIT_REACHED = 0.90
 # Other processes used more than a tenth of the machine: the run is noisy.
 NOISY_FOREIGN_SHARE = 0.10
+# On a CPU-bound point with at least one connection per worker process, every worker
+# should carry about 1/N of the workers' CPU. Under half of that even share a worker sat
+# idle while a core waited: pyserver's shared listening socket gave its idler worker 1% of
+# the CPU against gunicorn sync's 50% (docs/pyserver-forked-balance.md), far outside the
+# few points repeats move. The run then measured the balancing, not the model.
+IDLE_WORKER_FRACTION = 0.5
+# Workloads whose requests are CPU-bound: where an idle worker leaves a core unused.
+CPU_BOUND_WORKLOADS = frozenset({"cpu"})
+# Measured against computed figures (a rate against its ceiling, CPU against the cores,
+# requests against rate x duration) may disagree by the edges of the measuring window:
+# a 4 s run at c256 and 50 ms counts up to 256 requests started before the window
+# (1.25% of 5,120 req/s), so 5% is the slack before "above" means impossible.
+WINDOW_SLACK = 0.05
+# Latency of a closed-loop run in which some connections were never answered: its
+# percentiles describe only the requests that completed (row.latency_kind).
+SERVED_ONLY_LATENCY = "served-only"
 
 # Concurrency models whose in-flight capacity is not a fixed number of slots.
 UNBOUNDED_MODELS = frozenset({"async", "goroutines", "event-loop", "cluster"})
 # Runtimes that execute application code on one core per process.
 ONE_CORE_PER_PROCESS = frozenset({"python", "node"})
 
-VERDICTS = ("server", "limit", "generator", "errors", "noisy", "")
+VERDICTS = ("server", "limit", "generator", "errors", "noisy", "imbalance", "")
 
 
 @dataclass(frozen=True)
@@ -269,15 +285,37 @@ def error_share(errors: int, requests: int) -> float:
     return errors / attempts if attempts else 0.0
 
 
+def worker_idled(*, workload: str, workers: int | None, connections: int | None,
+                 idlest_share: float | None) -> bool:
+    """True when a worker process of a multi-process server idled on a CPU-bound point
+    that had work for all of them (IDLE_WORKER_FRACTION of its even share or less)."""
+    if workload not in CPU_BOUND_WORKLOADS or idlest_share is None or not workers or workers < 2:
+        return False
+    if connections is None or connections < workers:
+        return False
+    return idlest_share < IDLE_WORKER_FRACTION / workers
+
+
+def connections_unserved(*, connections: int | None, rps: float | None,
+                         latency_max_ms: float | None) -> bool:
+    """True when, in a closed loop, connections / rps (the mean time a request took,
+    Little's law, counting the ones never answered) exceeds the slowest latency recorded:
+    some connections waited the whole run without an answer, which no percentile shows."""
+    if not connections or not rps or rps <= 0 or latency_max_ms is None:
+        return False
+    return connections / rps * 1000 > latency_max_ms * (1 + WINDOW_SLACK)
+
+
 def verdict(*, status: str = "ok", error_share: float = 0.0,
             generator_share: float | None = None, foreign_share: float | None = None,
-            efficiency: float | None = None) -> str:
+            efficiency: float | None = None, idle_worker: bool = False) -> str:
     """What limited the run, most damning first.
 
     "errors" (above ERROR_SHARE), "generator" (more than GENERATOR_BOUND_SHARE of
     the generator's CPUs was busy: it measured itself, or a neighbour starved it; the
     caller passes the larger of the two shares), "noisy" (other processes
-    used more than NOISY_FOREIGN_SHARE of the machine), "limit" (efficiency >=
+    used more than NOISY_FOREIGN_SHARE of the machine), "imbalance" (a worker process
+    idled while work queued on another: :func:`worker_idled`), "limit" (efficiency >=
     LIMIT_REACHED: the theoretical ceiling was reached), else "server". A run that did
     not measure (status other than "ok") has no verdict ("").
     """
@@ -289,6 +327,8 @@ def verdict(*, status: str = "ok", error_share: float = 0.0,
         return "generator"
     if foreign_share is not None and foreign_share > NOISY_FOREIGN_SHARE:
         return "noisy"
+    if idle_worker:
+        return "imbalance"
     if efficiency is not None and efficiency >= LIMIT_REACHED:
         return "limit"
     return "server"

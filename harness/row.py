@@ -72,10 +72,19 @@ def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, 
     starved = usage.watched_busy_share_without(_server_cpu_on(usage, load_set, server_set)) \
         if usage else None
     busiest = max((s for s in (gen_share, starved) if s is not None), default=None)
+    idle = limits.worker_idled(workload=wl.name, workers=sized.workers,
+                               connections=run.load.connections if outcome.loop == "closed" else None,
+                               idlest_share=_idlest_share(seen))
     verdict = limits.verdict(status=status,
                              error_share=limits.error_share(outcome.errors, outcome.requests),
-                             generator_share=busiest, foreign_share=foreign, efficiency=eff)
+                             generator_share=busiest, foreign_share=foreign, efficiency=eff,
+                             idle_worker=idle)
     return Judgement(lim, eff, verdict, gen_share, foreign)
+
+
+def _idlest_share(seen: dict | None) -> float | None:
+    """The idlest worker process's share of the workers' CPU (run._measure's balance)."""
+    return (seen or {}).get("balance", {}).get("idlest_cpu_share")
 
 
 def _path_ceiling(run: RunSpec) -> limits.PathCeiling | None:
@@ -99,7 +108,7 @@ def cost_us_per_request(server_cpu_s: float, requests: int) -> float | None:
     return server_cpu_s / requests * 1e6
 
 
-def _outcome_columns(o: LoadOutcome | None, status: str) -> dict:
+def _outcome_columns(o: LoadOutcome | None, status: str, connections: int | None) -> dict:
     """The driver's columns of the row. Counts always; figures only for a run that
     measured (status "ok"): a failed run's rates and latencies describe no server."""
     counts = dict(requests=0, errors_connect=0, errors_read=0, errors_write=0, errors_timeout=0,
@@ -117,10 +126,19 @@ def _outcome_columns(o: LoadOutcome | None, status: str) -> dict:
     return {**counts, **dict(
         rps=o.rps, latency_p50_ms=o.latency_p50_ms, latency_p90_ms=o.latency_p90_ms,
         latency_p99_ms=o.latency_p99_ms, latency_p999_ms=o.latency_p999_ms,
-        latency_max_ms=o.latency_max_ms, latency_kind=o.latency_kind,
+        latency_max_ms=o.latency_max_ms, latency_kind=_latency_kind(o, connections),
         served_share=o.extra.get("served_share"),
         latency_p99_corrected_ms=o.extra.get("corrected_p99_ms"),
         latency_histogram=o.extra.get("latency_histogram", ""))}
+
+
+def _latency_kind(o: LoadOutcome, connections: int | None) -> str:
+    """The driver's latency kind, or served-only when Little's law shows connections that
+    were never answered: then the percentiles are of the served requests alone."""
+    if o.loop == "closed" and limits.connections_unserved(connections=connections, rps=o.rps,
+                                                          latency_max_ms=o.latency_max_ms):
+        return limits.SERVED_ONLY_LATENCY
+    return o.latency_kind
 
 
 def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str, sha: str,
@@ -150,11 +168,11 @@ def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str
         rate=run.load.rate if open_loop else None,
         duration_s=run.load.duration_s, server_cpus=run.server_cpus or "",
         load_cpus=run.load_cpus or "", status=status, failure=failure[:FAILURE_CHARS],
-        **_outcome_columns(outcome, status),
+        # Little's law without think time: wrk's connections (locust's users think between requests)
+        **_outcome_columns(outcome, status, run.load.connections if run.load.driver == "wrk" else None),
         server_cpu_s=server_cpu_s, server_rss_peak_mib=rss,
         helper_cpu_s=usage.helper_cpu_s if usage else 0.0,
-        idlest_worker_cpu_share=(seen or {}).get("balance", {}).get("idlest_cpu_share")
-        if status == "ok" else None,
+        idlest_worker_cpu_share=_idlest_share(seen) if status == "ok" else None,
         generator_cpu_share=verdict.generator_share if verdict.generator_share is not None else 0.0,
         foreign_cpu_share=verdict.foreign_share if verdict.foreign_share is not None else 0.0,
         cpu_us_per_request=cost_us_per_request(server_cpu_s, outcome.requests)

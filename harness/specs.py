@@ -282,7 +282,8 @@ class RunResult:
     latency_p99_ms: float | None
     latency_p999_ms: float | None
     latency_max_ms: float | None
-    latency_kind: str               # "raw" | "co-corrected" | "from-intended-time"
+    latency_kind: str               # "raw" | "co-corrected" | "from-intended-time" | "locust-buckets" |
+                                    # "served-only" (closed loop, some connections never answered)
     served_share: float | None      # share of connections answered at least once (wrk), 0..1
     latency_p99_corrected_ms: float | None  # wrk's p99 corrected for coordinated omission
     latency_histogram: str          # log-linear buckets of the latencies (harness/drivers/histogram.py)
@@ -301,7 +302,7 @@ class RunResult:
                                     # "generator" | "offered-rate" | "unknown-slots" | ""
     limit_detail: str               # how the limit was reached (the ceiling's run id, the slots' source)
     efficiency: float | None        # rps / limit_rps
-    bottleneck: str                 # "server" | "limit" | "generator" | "errors" | "noisy"
+    bottleneck: str                 # "server" | "limit" | "generator" | "errors" | "noisy" | "imbalance"
     # an extra run the sweep added to a point short of clean or stable repeats (empty: a planned run)
     rerun_of: str = ""              # the run id of the point's run it stands in for
     rerun_reason: str = ""          # why the point needed it, in the audit's words

@@ -23,8 +23,8 @@ def _load(r) -> str:
 def _line(r) -> tuple[str, ...]:
     measured = r["n_measured"] > 0 and pd.notna(r["rps_median"])
     spread = f"{r['rps_min']:,.0f}-{r['rps_max']:,.0f}" if measured and r["n"] > 1 else "-"
-    if pd.notna(r["rps_cv"]) and r["rps_cv"] > UNSTABLE_CV:
-        spread += f" CV {r['rps_cv']:.0%}!"
+    if pd.notna(r["rps_rcv"]) and r["rps_rcv"] > UNSTABLE_CV:
+        spread += f" rCV {r['rps_rcv']:.0%}!"
     eff = (f"{r['efficiency_median']:.0%} ({r['limit_kind']} {r['limit_rps_median']:,.0f})"
            if pd.notna(r["efficiency_median"]) else "-")
     return (r["server"], r["target"], _load(r), f"{r['rps_median']:,.0f}" if measured else "-", spread,
@@ -51,14 +51,15 @@ def console_table(rows: list[dict[str, str]]) -> str:
             out.append("  ".join(str(c).ljust(w) for c, w in zip(line, widths)).rstrip())
             if j == 0:
                 out.append("  ".join("-" * w for w in widths))
-    unstable = int((agg["rps_cv"] > UNSTABLE_CV).sum())
+    unstable = int((agg["rps_rcv"] > UNSTABLE_CV).sum())
     if unstable:
-        out.append(f"\nwarning: {unstable} point(s) vary by more than {UNSTABLE_CV:.0%} (coefficient of "
-                   "variation of req/s over repeats): more repeats, longer runs, or a quieter machine "
+        out.append(f"\nwarning: {unstable} point(s) vary by more than {UNSTABLE_CV:.0%} (robust coefficient "
+                   "of variation of req/s over repeats, rCV): more repeats, longer runs, or a quieter machine "
                    "(see foreign_cpu_share in the rows).")
     out.append(f"\nbottleneck: limit = reached the theoretical limit (>= {LIMIT_REACHED:.0%}), server = "
                f"the server stopped short of it, generator = the load tool used > {GENERATOR_BOUND_SHARE:.0%} "
                f"of its CPUs (not the server's number), noisy = other processes used > "
-               f"{NOISY_FOREIGN_SHARE:.0%} of the machine, errors = > {ERROR_SHARE:.0%} errors; failed/"
+               f"{NOISY_FOREIGN_SHARE:.0%} of the machine, imbalance = a worker process idled on CPU work, "
+               f"errors = > {ERROR_SHARE:.0%} errors; failed/"
                "not-verified runs were not measured. `arena audit CAMPAIGN` checks every row.")
     return "\n".join(out)

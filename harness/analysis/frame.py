@@ -23,6 +23,7 @@ import pandas as pd
 from harness import store
 from harness.analysis import stats
 from harness.analysis.thresholds import ERROR_SHARE, UNSTABLE_CV
+from harness.limits import SERVED_ONLY_LATENCY
 from harness.launch.ceiling import LAUNCHER as CEILING_LAUNCHER
 from harness.specs import Placement, PlacementError, RunResult
 
@@ -185,6 +186,8 @@ def _row_flags(row) -> list[str]:
         flags.append(f"errors {row.error_rate:.1%}")
     if row.bottleneck == "noisy":
         flags.append(f"noisy (foreign CPU {row.foreign_cpu_share:.0%})")
+    if row.bottleneck == "imbalance":
+        flags.append(f"imbalance (idlest worker {row.idlest_worker_cpu_share:.0%} of the workers' CPU)")
     return flags
 
 
@@ -292,7 +295,7 @@ def aggregate(runs: pd.DataFrame, metrics: Iterable[str] = METRICS, *, by: Itera
 
     Columns: the ``by`` keys, ``n`` (repeats aggregated: a point's reruns are repeats
     too), ``n_flagged`` (repeats left out as flagged), then ``<metric>_median``, ``_min``,
-    ``_max``, ``_cv``, and for each metric in ``ci`` (default: req/s) ``_ci_low`` and
+    ``_max``, ``_cv``, ``_rcv`` (:func:`stats.robust_cv`, what stability is judged by), and for each metric in ``ci`` (default: req/s) ``_ci_low`` and
     ``_ci_high``, the bootstrap 95% interval of the median (:func:`stats.bootstrap_ci`;
     empty with fewer than two repeats), and ``_values``, the repeats' values it was drawn
     from (for intervals of ratios, :func:`stats.ratio_ci`). A point whose every repeat is
@@ -301,7 +304,7 @@ def aggregate(runs: pd.DataFrame, metrics: Iterable[str] = METRICS, *, by: Itera
     """
     by = list(by)
     metrics = list(metrics)
-    runs = runs.copy()
+    runs = _served_latency_only(runs)
     runs["_flagged"] = ~runs["usable"]
     every = runs.groupby(by, dropna=False, sort=True)
     n_flagged = every["_flagged"].sum()
@@ -322,11 +325,14 @@ def aggregate(runs: pd.DataFrame, metrics: Iterable[str] = METRICS, *, by: Itera
         out[f"{metric}_min"] = values.min()
         out[f"{metric}_max"] = values.max()
         out[f"{metric}_cv"] = values.agg(stats.cv).astype("float64")
+        out[f"{metric}_rcv"] = values.agg(stats.robust_cv).astype("float64")
     for metric in ci:
         out[f"{metric}_values"] = grouped[metric].agg(lambda v: tuple(stats.values(v)))
         bounds = out[f"{metric}_values"].map(lambda v: stats.bootstrap_ci(v) or (math.nan, math.nan))
         out[f"{metric}_ci_low"] = bounds.map(lambda b: b[0]).astype("float64")
         out[f"{metric}_ci_high"] = bounds.map(lambda b: b[1]).astype("float64")
+    # runs whose latency is of the served requests alone (left out of the latency above)
+    out["n_served_only"] = grouped["latency_kind"].agg(lambda k: int((k == SERVED_ONLY_LATENCY).sum()))
     out["flags"] = grouped["flags"].agg(lambda f: "; ".join(sorted({x for x in f if x})))
     out["limit_kind"] = grouped["limit_kind"].agg(lambda k: next((x for x in k if x), ""))
     # every run's verdict, flagged ones too (a run that did not measure: its status)
@@ -334,13 +340,26 @@ def aggregate(runs: pd.DataFrame, metrics: Iterable[str] = METRICS, *, by: Itera
     return out.reset_index()
 
 
+def _served_latency_only(runs: pd.DataFrame) -> pd.DataFrame:
+    """A copy without the latency of served-only rows (limits.SERVED_ONLY_LATENCY): their
+    percentiles leave out the connections that were never answered, so no point's latency
+    is drawn from them; their req/s stands."""
+    runs = runs.copy()
+    partial = runs["latency_kind"] == SERVED_ONLY_LATENCY
+    if partial.any():
+        for col in [c for c in runs.columns if c.startswith("latency_") and c.endswith("_ms")]:
+            runs.loc[partial, col] = math.nan
+    return runs
+
+
 def unstable(runs: pd.DataFrame, metric: str = "rps", threshold: float = UNSTABLE_CV) -> pd.DataFrame:
-    """Points whose repeats disagree: coefficient of variation of ``metric`` above ``threshold``."""
+    """Points whose repeats disagree: robust coefficient of variation of ``metric`` above
+    ``threshold`` (the audit's unstable-point)."""
     agg = aggregate(runs, [metric])
-    cv = agg[f"{metric}_cv"]
+    rcv = agg[f"{metric}_rcv"]
     keep = ["campaign", "server", "workload", "target", "loop", "connections", "rate", "n", "run_ids",
-            f"{metric}_median", f"{metric}_min", f"{metric}_max", f"{metric}_cv"]
-    return agg.loc[cv > threshold, keep].sort_values(f"{metric}_cv", ascending=False)
+            f"{metric}_median", f"{metric}_min", f"{metric}_max", f"{metric}_cv", f"{metric}_rcv"]
+    return agg.loc[rcv > threshold, keep].sort_values(f"{metric}_rcv", ascending=False)
 
 
 # --- comparing two campaigns ----------------------------------------------------------

@@ -32,6 +32,7 @@ HELPER_WORKLOADS = frozenset({"upstream"})
 # Latency measured from each request's intended send time: the only honest open-loop kind
 # (Gil Tene, "How NOT to measure latency", coordinated omission).
 OPEN_LOOP_LATENCY = "from-intended-time"
+SERVED_ONLY_LATENCY = limits.SERVED_ONLY_LATENCY
 # What one point is: POINT less the campaign (an audit reads one campaign).
 POINT_KEY = tuple(k for k in frame.POINT if k != "campaign")
 
@@ -189,20 +190,35 @@ def above_limit(runs):
         f"of this server"))
 
 
+def _opt(value):
+    """A stored cell as a plain number, None where it is empty."""
+    return None if value is None or pd.isna(value) else value.item() if hasattr(value, "item") else value
+
+
+def _worker_idled(r) -> bool:
+    """limits.worker_idled on the row's stored figures."""
+    return limits.worker_idled(workload=r["workload"], workers=_opt(r["workers"]),
+                               connections=_opt(r["connections"]),
+                               idlest_share=_opt(r.get("idlest_worker_cpu_share")))
+
+
 def expected_verdict(r) -> str:
     """The verdict limits.verdict gives this row's stored figures."""
     return limits.verdict(status=r["status"], error_share=limits.error_share(int(r["errors"]), int(r["requests"])),
                           generator_share=r["generator_cpu_share"],
                           foreign_share=r["foreign_cpu_share"],
-                          efficiency=None if pd.isna(r["efficiency"]) else r["efficiency"])
+                          efficiency=None if pd.isna(r["efficiency"]) else r["efficiency"],
+                          idle_worker=_worker_idled(r))
 
 
 def verdict_contradicts(runs):
     expect = pd.Series([expected_verdict(r) for _, r in runs.iterrows()], index=runs.index, dtype=object)
     # a "generator" verdict may rest on the generator's cores being starved by a
     # neighbour, which the row does not record; every other verdict is its figures'
-    starved = (runs["bottleneck"] == "generator") & expect.isin(("noisy", "limit", "server"))
-    bad = _measured(runs) & (runs["bottleneck"] != expect) & ~starved & (runs["bottleneck"] != "")
+    starved = (runs["bottleneck"] == "generator") & expect.isin(("noisy", "imbalance", "limit", "server"))
+    # an idle worker the verdict does not name is idle-worker's to report, with its figures
+    idle = expect == "imbalance"
+    bad = _measured(runs) & (runs["bottleneck"] != expect) & ~starved & ~idle & (runs["bottleneck"] != "")
     return _reasons(runs, bad, lambda r: (
         f"verdict {r['bottleneck']} but its figures say {expected_verdict(r)}: errors "
         f"{limits.error_share(int(r['errors']), int(r['requests'])):.1%} (over {ERROR_SHARE:.0%} is errors), "
@@ -252,20 +268,20 @@ def cost_from_ticks(runs):
         f"measured before schedstat) is too large a part of it"))
 
 
-CPU_BOUND_WORKLOADS = frozenset({"cpu"})
+# Verdicts that already say the figure is not the model's, more damning than an idle worker.
+_MORE_DAMNING = frozenset({"errors", "generator", "noisy"})
 
 
 def idle_worker(runs):
     if "idlest_worker_cpu_share" not in runs.columns:
         return pd.Series(dtype=object)
-    even = 1 / runs["workers"].where(runs["workers"] > 1)
-    busy = runs["connections"].notna() & (runs["connections"] >= runs["workers"])
-    bad = (_measured(runs) & runs["workload"].isin(CPU_BOUND_WORKLOADS) & busy
-           & (runs["idlest_worker_cpu_share"] < IDLE_WORKER_FRACTION * even))
+    idled = pd.Series([_worker_idled(r) for _, r in runs.iterrows()], index=runs.index, dtype=bool)
+    bad = _measured(runs) & idled & ~runs["bottleneck"].isin(_MORE_DAMNING | {"imbalance"})
     return _reasons(runs, bad, lambda r: (
         f"the idlest of {int(r['workers'])} worker processes did {r['idlest_worker_cpu_share']:.0%} of the "
         f"workers' CPU on a CPU-bound point with {int(r['connections'])} connections, under half its even "
-        f"share of {1 / r['workers']:.0%}: a core waited while work queued on another worker"))
+        f"share of {1 / r['workers']:.0%}: a core waited while work queued on another worker, and the "
+        f"verdict {r['bottleneck']} does not say so"))
 
 
 def locust_as_endpoint(runs):
@@ -278,12 +294,15 @@ def locust_as_endpoint(runs):
 
 def unserved(runs):
     closed = _measured(runs) & (runs["driver"] == "wrk") & (runs["rps"] > 0) & runs["connections"].notna()
-    mean_ms = runs["connections"].astype("float64") / runs["rps"].where(runs["rps"] > 0) * 1000
-    bad = closed & (mean_ms > runs["latency_max_ms"] * (1 + WINDOW_SLACK))
+    idle = pd.Series([limits.connections_unserved(connections=_opt(r["connections"]), rps=_opt(r["rps"]),
+                                                  latency_max_ms=_opt(r["latency_max_ms"]))
+                      for _, r in runs.iterrows()], index=runs.index, dtype=bool)
+    bad = closed & idle & (runs["latency_kind"] != SERVED_ONLY_LATENCY)
     return _reasons(runs, bad, lambda r: (
         f"{int(r['connections'])} connections / {r['rps']:,.1f} req/s = {r['connections'] / r['rps'] * 1000:,.0f} ms "
         f"per request (Little's law), longer than the slowest latency recorded ({r['latency_max_ms']:,.0f} ms): "
-        f"some connections waited unserved and no percentile shows it"))
+        f"some connections waited unserved, yet latency_kind {r['latency_kind']!r} presents the percentiles "
+        f"as every request's"))
 
 
 def load_mode(runs):
@@ -365,11 +384,11 @@ def few_clean(runs):
 def unstable_point(runs):
     def reason(g):
         rps = g.loc[g["usable"], "rps"]
-        cv = stats.cv(rps)
+        cv = stats.robust_cv(rps)
         if cv is None or cv <= UNSTABLE_CV:
             return None
         return (f"req/s over {len(rps)} clean repeats {rps.min():,.1f}-{rps.max():,.1f}, coefficient of "
-                f"variation {cv:.0%} (over {UNSTABLE_CV:.0%})")
+                f"variation {cv:.0%} (robust: 1.4826 MAD / median; over {UNSTABLE_CV:.0%})")
     return _per_point(runs, reason)
 
 
@@ -431,17 +450,19 @@ INVARIANTS: tuple[Invariant, ...] = (
     Invariant("cost-from-ticks", "row", f"A cost per request comes from at least {COST_MIN_CPU_S:g} s of server CPU.",
          "/proc counts CPU in 10 ms ticks: Go's cost read 750 µs at 50 req/s and 101 µs at 4,000.",
          cost_from_ticks),
-    Invariant("idle-worker", "row", "On a CPU-bound point with at least one connection per worker, no worker "
-         f"process of a multi-process server does under {IDLE_WORKER_FRACTION:.0%} of its even share of the "
-         "workers' CPU.", "Connections shared unevenly leave a core idle (gunicorn#3433, granian#544, Node's "
+    Invariant("idle-worker", "row", "On a CPU-bound point with at least one connection per worker, a worker "
+         f"process of a multi-process server that did under {IDLE_WORKER_FRACTION:.0%} of its even share of the "
+         "workers' CPU makes the verdict imbalance.", "Connections shared unevenly leave a core idle (gunicorn#3433, granian#544, Node's "
          "cluster docs); the throughput is then the balancing's, not the model's.", idle_worker),
     Invariant("locust-as-endpoint", "row", "A locust run is stored as its scenario, with a closed-system limit, "
          "not as an endpoint workload with a generator limit.", "A scenario with think time Z and N users "
          "is bounded by N / (Z + R) (the interactive response time law), not by the endpoint's ceiling.",
          locust_as_endpoint),
     Invariant("unserved-connections", "row", "In a closed loop, connections / rps (the mean time per request, "
-         "Little's law) is at most the slowest latency recorded.", "Otherwise some connections waited "
-         "without an answer, and the percentiles describe only the clients that were served.", unserved),
+         f"Little's law) is at most the slowest latency recorded, or the row's latency_kind is "
+         f"{SERVED_ONLY_LATENCY}.", "Otherwise some connections waited without an answer, and the "
+         "percentiles, which describe only the clients that were served, would be drawn as every "
+         "request's: the analysis publishes no latency for a served-only row.", unserved),
     Invariant("load-mode", "row", "An open-loop (vegeta) run has a rate and no connections; a closed-loop run "
          "connections and no rate.", "The loop decides which limit and which latency apply.", load_mode),
     Invariant("open-loop-latency", "row", "Open-loop latency is measured from each request's intended send time.",
@@ -454,9 +475,11 @@ INVARIANTS: tuple[Invariant, ...] = (
     Invariant("too-few-clean-repeats", "point", f"A point has at least {MIN_CLEAN_REPEATS} clean repeats "
          "(ok, not generator-bound, noisy or erring), unless every repeat ended in errors.",
          "A median of fewer is one or two runs, and a flagged run is not the server's number.", few_clean),
-    Invariant("unstable-point", "point", f"A point's clean repeats agree: coefficient of variation of req/s at "
-         f"most {UNSTABLE_CV:.0%}.", "pyperf's threshold: beyond it a difference between servers may be "
-         "run-to-run noise.", unstable_point),
+    Invariant("unstable-point", "point", f"A point's clean repeats agree: robust coefficient of variation of "
+         f"req/s (1.4826 x median absolute deviation / median) at most {UNSTABLE_CV:.0%}.", "pyperf's threshold: "
+         "beyond it a difference between servers may be run-to-run noise. The point is published as its "
+         "median, so the spread judged is the median's, which one stray repeat does not decide.",
+         unstable_point),
     Invariant("errors-only", "point", "Each server x workload has at least one measured run that is not mostly errors.",
          "Otherwise the server was never measured on it (uWSGI: read errors on every request).", errors_only),
 )

@@ -134,15 +134,22 @@ def summary(runs: pd.DataFrame) -> list:
             rows = [[r["server"], _load_label(r, cores=by_cores), str(int(r["n"])),
                      _num(r["rps_median"]) + (" (flagged)" if r["all_flagged"] else ""),
                      f"{_num(r['rps_ci_low'])} – {_num(r['rps_ci_high'])}" if pd.notna(r["rps_ci_low"]) else "–",
-                     _num(r["rps_cv"], "{:.1%}"), _num(r["latency_p50_ms_median"], "{:,.1f}"),
-                     _num(r["latency_p99_ms_median"], "{:,.1f}"), _num(r["efficiency_median"], "{:.0%}"),
+                     _num(r["rps_rcv"], "{:.1%}"), _latency(r, "latency_p50_ms_median"),
+                     _latency(r, "latency_p99_ms_median"), _num(r["efficiency_median"], "{:.0%}"),
                      _num(r["cpu_us_per_request_median"]), _num(r["server_rss_peak_mib_median"]),
                      _num(r["error_rate_median"], "{:.1%}"), r["verdicts"]]
                     for _, r in pts.iterrows()]
             blocks.append(Table(["server", "load", "runs", "req/s (median)", f"{thresholds.CONFIDENCE:.0%} CI",
-                                 "CV", "p50 ms", "p99 ms", "of limit", "CPU µs/req", "RSS MiB", "errors",
+                                 "rCV", "p50 ms", "p99 ms", "of limit", "CPU µs/req", "RSS MiB", "errors",
                                  "bottleneck"], rows))
     return blocks
+
+
+def _latency(r, col: str) -> str:
+    """A point's latency, or why it has none: its connections were not all answered."""
+    if pd.isna(r[col]) and r["n_served_only"]:
+        return "unserved"
+    return _num(r[col], "{:,.1f}")
 
 
 def audit_section(result: audit.Audit) -> list:
@@ -166,17 +173,17 @@ def invariants_table() -> Table:
 
 def stability(runs: pd.DataFrame) -> list:
     noisy = frame.unstable(runs)
-    blocks = [Heading(2, f"Stability warnings (coefficient of variation over {thresholds.UNSTABLE_CV:.0%})")]
+    blocks = [Heading(2, f"Stability warnings (robust coefficient of variation over {thresholds.UNSTABLE_CV:.0%})")]
     if noisy.empty:
         return blocks + [Para(f"None: every point's repeats agree within {thresholds.UNSTABLE_CV:.0%}.")]
     rows = [[r["server"], r["workload"], _load_label(r), str(int(r["n"])), _num(r["rps_median"]),
-             f"{_num(r['rps_min'])} – {_num(r['rps_max'])}", f"{r['rps_cv']:.1%}"]
+             f"{_num(r['rps_min'])} – {_num(r['rps_max'])}", f"{r['rps_rcv']:.1%}", f"{r['rps_cv']:.1%}"]
             for _, r in noisy.iterrows()]
     return blocks + [
         Para(f"{len(noisy)} points vary by more than {thresholds.UNSTABLE_CV:.0%} between repeats; "
              "do not read differences smaller than their range. Rerun them with more repeats, "
              "check the foreign CPU share of their runs, and pin server and generator to separate cores."),
-        Table(["server", "workload", "load", "runs", "req/s (median)", "range", "CV"], rows)]
+        Table(["server", "workload", "load", "runs", "req/s (median)", "range", "rCV", "CV"], rows)]
 
 
 def flagged(runs: pd.DataFrame) -> list:

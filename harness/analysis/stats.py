@@ -1,4 +1,4 @@
-"""Summaries of a point's repeats: median, spread, coefficient of variation, bootstrap interval.
+"""Summaries of a point's repeats: median, spread, (robust) coefficient of variation, bootstrap interval.
 
 Pure functions over sequences of numbers (NaN and None are left out), so the console
 table, the report and the audit summarise repeats the same way.
@@ -51,6 +51,27 @@ def cv(xs: Iterable) -> float | None:
         return None
     mean = statistics.fmean(v)
     return statistics.stdev(v) / mean if mean else None
+
+
+# 1.4826 MAD estimates the standard deviation of normal data (Rousseeuw & Croux,
+# "Alternatives to the Median Absolute Deviation", JASA 88(424), 1993,
+# https://doi.org/10.1080/01621459.1993.10476408), so a robust CV of 10% means what a CV
+# of 10% means, without one stray repeat deciding it.
+MAD_TO_SD = 1.4826
+
+
+def robust_cv(xs: Iterable) -> float | None:
+    """1.4826 x the median absolute deviation / the median: the spread the median sees.
+
+    A point is published as its median, which one stray repeat moves by at most one
+    rank; the standard deviation moves with the stray repeat's whole distance, so a
+    single outlier kept a point "unstable" however many good repeats followed it.
+    None with fewer than two values or a zero median."""
+    v = values(xs)
+    if len(v) < 2:
+        return None
+    mid = statistics.median(v)
+    return MAD_TO_SD * statistics.median(abs(x - mid) for x in v) / mid if mid else None
 
 
 def bootstrap_ci(xs: Sequence, stat: Callable[[list[float]], float] = statistics.median, *,

@@ -5,11 +5,11 @@ After a sweep's planned repeats, a point (the runs of one planned run id, less i
 
 - it has fewer clean repeats than it needs (the sweep's ``repeats``, at most the audit's
   MIN_CLEAN_REPEATS), clean as the analysis counts it (frame's ``usable``: ok, not
-  generator-bound, noisy or erring), and a rerun can change that: a run failed or was
-  noisy, or clean runs stand beside flagged ones (the flag comes and goes). A point whose
+  generator-bound, noisy, imbalanced or erring), and a rerun can change that: a run failed,
+  was noisy or had an idle worker, or clean runs stand beside flagged ones (the flag comes and goes). A point whose
   every run erred is the server's answer (the audit accepts it); one that was never
   verified, or only ever generator-bound, measures the same again;
-- or its clean repeats disagree: coefficient of variation of req/s above UNSTABLE_CV,
+- or its clean repeats disagree: robust coefficient of variation of req/s above UNSTABLE_CV,
   the audit's unstable-point threshold.
 
 A rerun is the planned run with the next repeat number (``go.io-ms50.wrk.c256.r4``),
@@ -31,6 +31,11 @@ from harness.plan.plan import point_of, split_id, sweep_rows
 from harness.specs import RunSpec
 
 
+# Verdicts that come and go between runs of one point: a neighbour's CPU, a worker
+# that happened to get no connection.
+TRANSIENT_VERDICTS = frozenset({"noisy", "imbalance"})
+
+
 @dataclass(frozen=True)
 class Rerun:
     run: RunSpec            # the planned run with the next repeat and, for a rate fraction, its rate
@@ -45,7 +50,7 @@ def _short(g: pd.DataFrame, needed: int) -> tuple[str, str] | None:
         return None
     if ((g["status"] == "ok") & (g["bottleneck"] == "errors")).all():
         return None
-    transient = (flagged["status"] == "failed").any() or (flagged["bottleneck"] == "noisy").any()
+    transient = (flagged["status"] == "failed").any() or flagged["bottleneck"].isin(TRANSIENT_VERDICTS).any()
     if not (transient or len(clean)):
         return None
     stood_in = set(g["rerun_of"])
@@ -58,13 +63,13 @@ def _short(g: pd.DataFrame, needed: int) -> tuple[str, str] | None:
 def _unstable(g: pd.DataFrame) -> tuple[str, str] | None:
     """(the repeat farthest from the median, reason) when the clean repeats disagree."""
     clean = g[g["usable"]]
-    cv = stats.cv(clean["rps"])
+    cv = stats.robust_cv(clean["rps"])
     if cv is None or cv <= UNSTABLE_CV:
         return None
     outlier = (clean["rps"] - clean["rps"].median()).abs().idxmax()
     return (clean.loc[outlier, "run_id"],
             f"unstable-point: req/s over {len(clean)} clean repeats {clean['rps'].min():,.1f}-"
-            f"{clean['rps'].max():,.1f}, coefficient of variation {cv:.0%} (over {UNSTABLE_CV:.0%})")
+            f"{clean['rps'].max():,.1f}, robust coefficient of variation {cv:.0%} (over {UNSTABLE_CV:.0%})")
 
 
 def next_round(planned: list[RunSpec], rows: list[dict], *, repeats: int, max_reruns: int) -> list[Rerun]:

@@ -89,8 +89,10 @@ BREAKS = {
     # a free-threaded entry that ran with the GIL back on (an extension not marked safe)
     "gil-state": lambda: rows(**_python("pyserver-threaded-ft", gil_enabled=True, python_build="free-threaded")),
     "too-few-clean-repeats": lambda: _first(dict(foreign_cpu_share=0.2, bottleneck="noisy")),
-    "unstable-point": lambda: _first(dict(rps=900.0, requests=3600, efficiency=900 / 1280,
-                                          bottleneck="server")),
+    # three repeats far apart (robust CV 23%)
+    "unstable-point": lambda: [clean(1, rps=900.0, requests=3600, efficiency=900 / 1280, bottleneck="server"),
+                               clean(2, rps=1100.0, requests=4400, efficiency=1100 / 1280, bottleneck="server"),
+                               clean(3)],
     "errors-only": lambda: rows(errors_read=5080, bottleneck="errors"),
 }
 
@@ -110,6 +112,27 @@ def test_an_idle_worker_is_flagged_only_where_every_worker_had_work():
     assert "idle-worker" not in names(rows(**cpu, connections=16, idlest_worker_cpu_share=0.45))
     assert "idle-worker" not in names(rows(**cpu, connections=1, idlest_worker_cpu_share=0.0))
     assert "idle-worker" in names(rows(**cpu, connections=16, idlest_worker_cpu_share=0.2))
+
+
+def test_an_idle_worker_named_by_the_verdict_passes():
+    idle = dict(workload="cpu", target="/cpu?n=45528", workers=2, connections=16, idlest_worker_cpu_share=0.01)
+    # the verdict says imbalance: the row states what happened; its point has no clean repeat
+    found = names(rows(**idle, bottleneck="imbalance"))
+    assert not found & {"idle-worker", "verdict-contradicts-figures"}
+    assert "too-few-clean-repeats" in found
+    # a balanced row called imbalance contradicts its figures
+    assert "verdict-contradicts-figures" in names(_first(dict(bottleneck="imbalance")))
+
+
+def test_one_stray_repeat_does_not_make_a_point_unstable():
+    # the median's spread: four repeats agree, one is 30% off (the CV would be 13%)
+    cells = [clean(i) for i in (1, 2, 3, 4)] + [clean(5, rps=900.0, requests=3600, efficiency=900 / 1280,
+                                                       bottleneck="server")]
+    assert "unstable-point" not in names(cells)
+
+
+def test_a_row_that_says_its_latency_is_of_the_served_alone_passes():
+    assert "unserved-connections" not in names(rows(connections=1024, latency_kind="served-only"))
 
 
 def test_a_gil_state_the_catalog_expects_passes():

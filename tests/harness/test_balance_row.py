@@ -50,8 +50,10 @@ def test_the_balance_column_shows_a_known_imbalance(tmp_path, spec, balanced):
     assert share is not None and 0 <= share <= 0.5
     if balanced:
         assert share >= 0.25, f"per-worker sockets: the idler worker did only {share:.0%}"
+        assert r.bottleneck != "imbalance"
     else:
         assert share < 0.05, f"a worker that only sleeps: expected ~0, got {share:.0%}"
+        assert r.bottleneck == "imbalance", "the verdict names the idle worker"
 
 
 @pytest.mark.timeout(60)

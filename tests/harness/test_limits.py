@@ -102,6 +102,8 @@ def test_efficiency(achieved, limit, eff):
     (dict(error_share=0.01), "server"),
     (dict(foreign_share=0.3, efficiency=0.95), "noisy"),
     (dict(foreign_share=0.3, generator_share=0.99), "generator"),
+    (dict(idle_worker=True, efficiency=0.95), "imbalance"),     # a worker idled: not the model's number
+    (dict(idle_worker=True, foreign_share=0.3), "noisy"),       # a neighbour is the more damning cause
     (dict(status="not-verified", error_share=1.0), ""),
     (dict(status="failed"), ""),
 ])
@@ -225,3 +227,26 @@ def test_a_lower_known_ceiling_still_wins_over_the_load_path():
 
 def test_without_a_ceiling_hello_keeps_the_generators_extrapolation():
     assert limits.limit(**HELLO, generator_rps=60_000.0, path_ceiling=None).kind == "generator"
+
+
+@pytest.mark.parametrize("kwargs, idled", [
+    (dict(workload="cpu", workers=2, connections=16, idlest_share=0.01), True),
+    (dict(workload="cpu", workers=2, connections=16, idlest_share=0.25), False),   # at half its even share
+    (dict(workload="cpu", workers=2, connections=1, idlest_share=0.0), False),     # no work for the other
+    (dict(workload="cpu", workers=1, connections=16, idlest_share=0.0), False),    # one process
+    (dict(workload="io", workers=2, connections=256, idlest_share=0.0), False),    # waiting, not computing
+    (dict(workload="cpu", workers=2, connections=16, idlest_share=None), False),   # not measured
+])
+def test_worker_idled(kwargs, idled):
+    assert limits.worker_idled(**kwargs) is idled
+
+
+@pytest.mark.parametrize("connections, rps, max_ms, unserved", [
+    (256, 19.5, 2997.0, True),      # one slot, 256 keep-alive connections: 13 s a request by Little's law
+    (256, 5000.0, 60.0, False),     # 51 ms a request, the slowest took 60
+    (64, 1270.0, 48.0, False),      # 50.4 ms against 48: inside the window's slack
+    (None, 100.0, 10.0, False),     # open loop
+    (64, 0.0, None, False),         # nothing answered: no latency to judge
+])
+def test_connections_unserved(connections, rps, max_ms, unserved):
+    assert limits.connections_unserved(connections=connections, rps=rps, latency_max_ms=max_ms) is unserved

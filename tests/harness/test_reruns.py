@@ -89,14 +89,29 @@ def test_what_a_rerun_cannot_change_is_not_rerun(tmp_path):
 
 def test_an_unstable_point_reruns_its_outlier_and_the_bound_holds(tmp_path):
     sw = _sweep(tmp_path, HELLO, max_reruns=2)
-    rows = _rows(_ok("go.hello.wrk.c8.r1", 100), _ok("go.hello.wrk.c8.r2", 160), _ok("go.hello.wrk.c8.r3", 102))
+    rows = _rows(_ok("go.hello.wrk.c8.r1", 100), _ok("go.hello.wrk.c8.r2", 160), _ok("go.hello.wrk.c8.r3", 125))
     (rerun,) = _next(sw, rows)
     assert rerun.of == "go.hello.wrk.c8.r2" and rerun.reason.startswith("unstable-point:")
-    assert "coefficient of variation" in rerun.reason
+    assert "robust coefficient of variation" in rerun.reason
     more = rows + _rows(*(replace(_ok(f"go.hello.wrk.c8.r{i}", 160), rerun_of="go.hello.wrk.c8.r2",
                                   rerun_reason="unstable-point") for i in (4, 5)))
     assert _next(sw, more) == []                    # two reruns made: the bound of 2 is used
     assert _next(replace(sw, max_reruns=0), rows) == []
+
+
+def test_one_stray_repeat_beside_agreeing_ones_is_not_rerun(tmp_path):
+    # the median's spread (robust CV 3%), not the mean's (CV 28%): the median stands
+    sw = _sweep(tmp_path, HELLO)
+    rows = _rows(_ok("go.hello.wrk.c8.r1", 100), _ok("go.hello.wrk.c8.r2", 160), _ok("go.hello.wrk.c8.r3", 102))
+    assert _next(sw, rows) == []
+
+
+def test_an_imbalanced_run_is_rerun(tmp_path):
+    sw = _sweep(tmp_path, HELLO)
+    ids = [f"go.hello.wrk.c8.r{i}" for i in (1, 2, 3)]
+    rows = _rows(_ok(ids[0], 100), _ok(ids[1], 101), _ok(ids[2], 60, bottleneck="imbalance"))
+    (rerun,) = _next(sw, rows)
+    assert rerun.of == ids[2] and "imbalance" in rerun.reason
 
 
 def test_fewer_repeats_need_fewer_clean_ones(tmp_path):

@@ -151,3 +151,13 @@ def test_a_single_endpoint_locust_run_keeps_its_workload():
 def test_rows_are_complete():
     r = build(point(), outcome=outcome(), usage=usage(), seen=GRANIAN_SEEN).result
     assert all(hasattr(r, f.name) for f in dataclasses.fields(r))
+
+
+def test_a_run_with_unanswered_connections_says_its_latency_is_of_the_served_alone():
+    # 256 connections to 2 slots: 40 req/s, and no request took over 3 s, yet Little's law says 6.4 s
+    few = outcome(requests=400, rps=40.0, latency_p50_ms=1500.0, latency_p90_ms=2700.0, latency_p99_ms=2990.0,
+                  latency_p999_ms=2995.0, latency_max_ms=2997.0)
+    assert build(point(), outcome=few, usage=usage()).result.latency_kind == "served-only"
+    # 32 connections / 3,391 req/s = 9.4 ms a request, the slowest 9 ms: all were served
+    c32 = point(load=LoadSpec(driver="wrk", connections=32, duration_s=10.0))
+    assert build(c32, outcome=outcome(), usage=usage()).result.latency_kind == "raw"
