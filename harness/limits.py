@@ -195,7 +195,7 @@ def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
           seen: dict | None, connections: int | None = None, rate: float | None = None,
           wait_s: float = 0.0, cpu_service_s: float = 0.0, think_s: float | None = None,
           generator_cores: float = 0.0, generator_rps: float | None = None,
-          path_ceiling: PathCeiling | None = None) -> Limit:
+          path_ceiling: PathCeiling | None = None, measured_cpu_s: float | None = None) -> Limit:
     """The smallest ceiling that applies to one point.
 
     ``seen`` is the parallelism read back from the running server (its slots come
@@ -207,7 +207,11 @@ def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
     generator's (``generator_rps``). ``generator_cores`` is the cores' worth of CPU
     the generator used on the server's cores (:func:`generator_cores_on`).
     ``path_ceiling``, where the campaign measured it, bounds the run in place of the
-    generator's extrapolated ceiling. The GIL state comes from ``seen`` too (``gil_enabled`` False only on a free-threaded
+    generator's extrapolated ceiling. ``measured_cpu_s`` is the server CPU the run itself
+    spent per request (None: too little CPU to say); where it is below ``cpu_service_s``
+    the calibration overstated the work (taken in another process, on a busier moment of
+    the VM), and the CPU ceiling uses the run's own figure: a request cannot have needed
+    more CPU than the server spent on it. The GIL state comes from ``seen`` too (``gil_enabled`` False only on a free-threaded
     build that kept it off).
     """
     candidates: list[Limit] = []
@@ -215,7 +219,7 @@ def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
     latency = wait_s + cpu_service_s
     gil_enabled = (seen or {}).get("gil_enabled") is not False    # as read back
     cpu = _cpu_candidate(runtime, workers, threads, cores, cpu_service_s, generator_cores,
-                         gil_enabled)
+                         gil_enabled, measured_cpu_s)
     if cpu is not None:
         candidates.append(cpu)
     if slots.count is not None:
@@ -250,16 +254,20 @@ def limit(*, model: str, runtime: str, workers: int, threads: int, cores: int,
 
 
 def _cpu_candidate(runtime: str, workers: int, threads: int, cores: int, service_s: float,
-                   generator_cores: float, gil_enabled: bool) -> Limit | None:
+                   generator_cores: float, gil_enabled: bool, measured_s: float | None) -> Limit | None:
     usable = cpu_parallelism(runtime, workers, cores, gil_enabled=gil_enabled, threads=threads)
     detail = f"{usable} core(s)"
     if generator_cores > 0:
         usable = min(usable, max(cores - generator_cores, 0.0))
         detail = f"{usable:.2f} core(s) ({cores} less {generator_cores:.2f} the generator used on them)"
+    of_cpu = f"{service_s * 1e3:g} ms of CPU"
+    if service_s > 0 and measured_s is not None and 0 < measured_s < service_s:
+        of_cpu = f"{measured_s * 1e3:.4g} ms of CPU (the run's own; calibrated {service_s * 1e3:g})"
+        service_s = measured_s
     ceiling = cpu_ceiling(usable, service_s)
     if ceiling is None:
         return None
-    return Limit(ceiling, "cpu", f"{detail} / {service_s * 1e3:g} ms of CPU")
+    return Limit(ceiling, "cpu", f"{detail} / {of_cpu}")
 
 
 def generator_cores_on(generator_cpu_s: float | None, duration_s: float, load_cpus: frozenset[int],

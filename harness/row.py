@@ -64,7 +64,7 @@ def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, 
                        wait_s=wl.wait_s, cpu_service_s=wl.cpu_service_s or 0.0, think_s=think_s,
                        generator_cores=gen_cores,
                        generator_rps=limits.generator_ceiling(outcome.rps, gen_share),
-                       path_ceiling=_path_ceiling(run))
+                       path_ceiling=_path_ceiling(run), measured_cpu_s=_measured_cpu_s(usage, outcome))
     eff = limits.efficiency(outcome.rps, lim.rps)
     # the generator could not send more if it used > 90% of its cores, or if its cores
     # had no idle time left for it because a neighbour took them (the server's own CPU on
@@ -80,6 +80,12 @@ def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, 
                              generator_share=busiest, foreign_share=foreign, efficiency=eff,
                              idle_worker=idle)
     return Judgement(lim, eff, verdict, gen_share, foreign)
+
+
+def _measured_cpu_s(usage: resources.Usage | None, outcome: LoadOutcome) -> float | None:
+    """The server CPU the run spent per answered request, where it spent enough to say."""
+    cost = cost_us_per_request(usage.server_cpu_s, outcome.requests) if usage else None
+    return cost / 1e6 if cost is not None else None
 
 
 def _idlest_share(seen: dict | None) -> float | None:

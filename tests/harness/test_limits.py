@@ -250,3 +250,15 @@ def test_worker_idled(kwargs, idled):
 ])
 def test_connections_unserved(connections, rps, max_ms, unserved):
     assert limits.connections_unserved(connections=connections, rps=rps, latency_max_ms=max_ms) is unserved
+
+
+def test_the_cpu_limit_takes_the_runs_own_cpu_where_the_calibration_overstated_it():
+    go = dict(model="goroutines", runtime="go", workers=1, threads=1, cores=2, seen={}, connections=16,
+              cpu_service_s=0.0047915)
+    calibrated = limits.limit(**go)
+    assert calibrated.kind == "cpu" and calibrated.rps == pytest.approx(2 / 0.0047915)
+    # Go spent 4.49 ms a request: the limit is what 2 cores give at that cost, and says so
+    own = limits.limit(**go, measured_cpu_s=0.00449)
+    assert own.rps == pytest.approx(2 / 0.00449) and "the run's own" in own.detail
+    # a server that spends more than the work (its own overhead) is held to the work
+    assert limits.limit(**go, measured_cpu_s=0.0069).rps == calibrated.rps
