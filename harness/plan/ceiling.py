@@ -13,13 +13,13 @@ nothing; with none left, the /hello rows keep the generator's extrapolation, and
 ceilings' own rows say why.
 
     planned = ceiling.scheduled(plan(sweep), sweep.ceiling)
-    run = ceiling.resolve(run, camp.rows())
+    run = ceiling.resolve(run, camp.rows)
 """
 from __future__ import annotations
 
 import math
 from dataclasses import replace
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from harness.launch.ceiling import LAUNCHER, SERVER, SPEC  # noqa: F401 (SPEC: the sweep's spec)
 from harness.specs import LoadSpec, RunSpec
@@ -84,14 +84,16 @@ def _matches(row: dict, run: RunSpec) -> bool:
             and row["load_cpus"] == run.load_placement.text)
 
 
-def resolve(run: RunSpec, rows: Iterable[dict]) -> RunSpec:
+def resolve(run: RunSpec, rows: Callable[[], Iterable[dict]]) -> RunSpec:
     """``run`` with the load path's ceiling the campaign measured for it (unchanged when
     none did or it is not bounded by one): the same repeat's ceiling, else the median run
     (the lower middle one of an even count) of the others; clean ceilings first, a noisy
-    one (other processes took the machine) only where none is clean."""
+    one (other processes took the machine) only where none is clean. ``rows`` reads the
+    campaign's stored rows, called only for a run the ceiling bounds (reading runs.csv
+    for every run of a sweep would parse the whole file for nothing)."""
     if not bounded(run):
         return run
-    pool = preferred([r for r in rows if _matches(r, run)])
+    pool = preferred([r for r in rows() if _matches(r, run)])
     if not pool:
         return run
     same = [r for r in pool if r["repeat"] == str(run.repeat)]
