@@ -119,7 +119,7 @@ class _Measure:
         spec = server_for(run, self.specs)
         run = calibrate.resolve_cpu(replace(run, order=self.order), calibrate.calibrated_as(spec),
                                    self.calibration)
-        ready = _with_rate(ceiling.resolve(run, self.camp.rows()), self.camp, catalog.workload_for(run).target)
+        ready = _with_rate(ceiling.resolve(run, self.camp.rows), self.camp, catalog.workload_for(run).target)
         if ready is None:
             result = unmeasured(run, spec, "no closed-loop saturation measured for this "
                                            "server and workload in this campaign")

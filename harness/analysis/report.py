@@ -4,7 +4,8 @@ docs/methodology.md's generated blocks).
 
 Built from the stored rows, campaign.json and notes.toml only. The report holds the
 environment, every server's configuration (as the rows recorded it), the overview
-figure, the claims table, one summary table per workload, every chart, stability
+figure, the claims table, one summary table per workload, the load path's ceiling (the
+harness's own nginx rows and the /hello rows held to it), every chart, stability
 warnings, the runs that cannot stand as the server's number, and the audit.
 :func:`write_docs` publishes a campaign only when its audit passes;
 :func:`generate_docs` is the same generator without that gate, for tests and previews
@@ -21,8 +22,8 @@ from harness.analysis import audit, campaigns, claims, frame, pairs, plots
 from harness.analysis.render import Heading, Image, Para, render_html, render_markdown
 from harness.analysis.sections import (CHART_TEXT, OVERVIEW_TEXT, audit_section, claims_section, environment,
                                        gil_axis,
-                                       flagged, invariants_table, launchers, servers, stability,
-                                       summary)
+                                       flagged, invariants_table, launchers, load_path_ceiling, servers,
+                                       stability, summary)
 
 RESULTS = frame.RESULTS
 CHARTS_DIR = "charts"
@@ -86,7 +87,8 @@ def write_report(campaign: str | Path, out: str | Path | None = None) -> dict[st
     if "overview" in charts:
         blocks += [Heading(2, "Overview"), Para(OVERVIEW_TEXT), Image(charts["overview"][0], "overview")]
     blocks += claims_section(runs) + environment(camp.meta) + servers(runs) + _chart_blocks(charts)
-    blocks += summary(runs) + gil_axis(runs) + launchers(runs) + stability(runs) + flagged(runs) + audit_section(result)
+    blocks += summary(runs) + load_path_ceiling(camp.own, runs) + gil_axis(runs) + launchers(runs)
+    blocks += stability(runs) + flagged(runs) + audit_section(result)
     md_path, html_path = out / "report.md", out / "report.html"
     md_path.write_text(render_markdown(blocks, out))
     html_path.write_text(render_html(blocks, title))

@@ -6,8 +6,9 @@ import math
 
 import pandas as pd
 
-from harness.analysis import audit, claims, frame, gil, thresholds
+from harness.analysis import audit, claims, frame, gil, stats, thresholds
 from harness.analysis.render import Heading, Para, Table
+from harness.plan import ceiling
 
 def _num(value, fmt="{:,.0f}") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
@@ -150,6 +151,50 @@ def _latency(r, col: str) -> str:
     if pd.isna(r[col]) and r["n_served_only"]:
         return "unserved"
     return _num(r[col], "{:,.1f}")
+
+
+def load_path_ceiling(own: pd.DataFrame | None, runs: pd.DataFrame) -> list:
+    """The load path's ceiling (harness/launch/ceiling.py), the harness's own rows: per
+    placement and connection count, nginx's median req/s with its interval and repeats, and
+    the /hello rows held to it. One line when the campaign has /hello wrk rows but no
+    ceiling; nothing when it has neither."""
+    hello = runs[(runs["workload"] == "hello") & (runs["driver"] == "wrk")]
+    blocks = [Heading(2, "The load path's ceiling")]
+    if own is None or own.empty:
+        return [] if hello.empty else blocks + [Para(
+            "Not measured in this campaign (no `ceiling = \"nginx\"` in its sweep), so no /hello "
+            "row is held to it.")]
+    rows = []
+    for (server_cpus, load_cpus, connections), pts in own.groupby(
+            ["server_cpus", "load_cpus", "connections"], dropna=False):
+        every = pts.to_dict("records")
+        pool = ceiling.preferred([r for r in every if ceiling.measured(r)])
+        rps = [r["rps"] for r in pool]
+        ci = stats.bootstrap_ci(rps)
+        repeats = str(len(pool)) if len(pool) == len(every) else f"{len(pool)} of {len(every)}"
+        if pool and all(r["bottleneck"] == "noisy" for r in pool):
+            repeats += " (noisy)"
+        rows.append([server_cpus, load_cpus, _num(connections), repeats, _num(stats.median(rps)),
+                     f"{_num(ci[0])} – {_num(ci[1])}" if ci else "–", _held(hello, list(pts["run_id"]))])
+    return blocks + [
+        Para("What the load path alone allows: Debian's nginx with one worker process returning "
+             "/hello's bytes from its configuration, on the server's CPUs, driven by the same wrk at "
+             "the same connections for the same time (harness/launch/ceiling.py). Median of its "
+             f"repeats with the {thresholds.CONFIDENCE:.0%} bootstrap interval; clean repeats only, "
+             "noisy ones where none is clean, one that failed or had errors never. A /hello row held "
+             "to it has `limit_kind` load-path and names the ceiling's run in `limit_detail` (its own "
+             "repeat's, else the median of the others); its efficiency is its share of that ceiling."),
+        Table(["server CPUs", "load CPUs", "connections", "repeats", "req/s (median)",
+               f"{thresholds.CONFIDENCE:.0%} CI", "/hello rows held to it"], rows)]
+
+
+def _held(hello: pd.DataFrame, run_ids: list[str]) -> str:
+    """The /hello rows whose limit is one of ``run_ids`` (ceiling runs), by server: "go (3)"."""
+    # a ceiling's run id names its point in full (harness/plan/ceiling.py): no id of
+    # another point is a part of it
+    held = hello[(hello["limit_kind"] == "load-path") & hello["limit_detail"].map(
+        lambda detail: any(i in str(detail) for i in run_ids))]
+    return ", ".join(f"{server} ({n})" for server, n in held.groupby("server").size().items()) or "none"
 
 
 def audit_section(result: audit.Audit) -> list:

@@ -13,12 +13,13 @@ nothing; with none left, the /hello rows keep the generator's extrapolation, and
 ceilings' own rows say why.
 
     planned = ceiling.scheduled(plan(sweep), sweep.ceiling)
-    run = ceiling.resolve(run, camp.rows())
+    run = ceiling.resolve(run, camp.rows)
 """
 from __future__ import annotations
 
+import math
 from dataclasses import replace
-from typing import Iterable
+from typing import Callable, Iterable, Mapping
 
 from harness.launch.ceiling import LAUNCHER, SERVER, SPEC  # noqa: F401 (SPEC: the sweep's spec)
 from harness.specs import LoadSpec, RunSpec
@@ -61,22 +62,38 @@ def scheduled(runs: Iterable[RunSpec], tool: str = "nginx") -> list[RunSpec]:
     return out
 
 
+def measured(row: Mapping) -> bool:
+    """Whether a ceiling's row can bound a run: it ran, without errors, and has a rate (one
+    that failed, nginx missing or a launch error, bounds nothing). ``row``: a stored row
+    (text cells) or a loaded one (numbers, NaN for an empty cell)."""
+    rps = row["rps"]
+    return (row["status"] == "ok" and row["bottleneck"] != "errors"
+            and rps not in ("", None) and not (isinstance(rps, float) and math.isnan(rps)))
+
+
+def preferred(rows: list) -> list:
+    """Of one point's measured ceilings, those that bound: the clean ones, and the noisy
+    ones (other processes took the machine) only where none is clean."""
+    return [r for r in rows if r["bottleneck"] != "noisy"] or rows
+
+
 def _matches(row: dict, run: RunSpec) -> bool:
-    return (row["server"] == SERVER and row["status"] == "ok" and row["bottleneck"] != "errors"
+    return (row["server"] == SERVER and measured(row)
             and row["driver"] == "wrk" and row["connections"] == str(run.load.connections)
             and row["server_cpus"] == run.server_placement.text
-            and row["load_cpus"] == run.load_placement.text and bool(row["rps"]))
+            and row["load_cpus"] == run.load_placement.text)
 
 
-def resolve(run: RunSpec, rows: Iterable[dict]) -> RunSpec:
+def resolve(run: RunSpec, rows: Callable[[], Iterable[dict]]) -> RunSpec:
     """``run`` with the load path's ceiling the campaign measured for it (unchanged when
     none did or it is not bounded by one): the same repeat's ceiling, else the median run
     (the lower middle one of an even count) of the others; clean ceilings first, a noisy
-    one (other processes took the machine) only where none is clean."""
+    one (other processes took the machine) only where none is clean. ``rows`` reads the
+    campaign's stored rows, called only for a run the ceiling bounds (reading runs.csv
+    for every run of a sweep would parse the whole file for nothing)."""
     if not bounded(run):
         return run
-    found = [r for r in rows if _matches(r, run)]
-    pool = [r for r in found if r["bottleneck"] != "noisy"] or found
+    pool = preferred([r for r in rows() if _matches(r, run)])
     if not pool:
         return run
     same = [r for r in pool if r["repeat"] == str(run.repeat)]

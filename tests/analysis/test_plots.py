@@ -11,6 +11,7 @@ import pytest
 from matplotlib.colors import to_rgba
 
 from harness.analysis import frame, plots, thresholds
+from harness.analysis.style import MODEL_LABELS
 
 EXPECTED = {"overview"} | {f"{kind}-{w}" for kind, ws in {
     "throughput": ("hello", "io", "cpu"), "knee": ("hello", "io", "cpu"), "latency": ("io", "cpu"),
@@ -268,6 +269,22 @@ def test_framework_cost_puts_each_app_beside_its_plain_server(runs):
 def test_framework_cost_needs_two_apps_of_one_server(runs):
     with pytest.raises(plots.NoData, match="two apps"):
         plots.framework_cost(runs, "io")
+
+
+def test_panel_series_reads_every_panel_by_its_title(runs):
+    """Every model's panel, keyed by its title, each with its own servers; a model the
+    chart's rows lack keeps its panel, empty, instead of vanishing."""
+    without = runs[~((runs["model"] == "goroutines") & (runs["workload"] == "cpu"))]
+    fig = plots.throughput(without, "cpu")
+    got = plots.panel_series(fig)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert list(got) == titles and len(titles) == runs["model"].nunique() > 1
+    assert got["goroutines"] == {}
+    cpu = frame.select(without, workload="cpu", loop="closed")
+    for title, panel in got.items():
+        assert set(panel) == set(cpu.loc[cpu["model"].map(lambda m: MODEL_LABELS.get(m, m)) == title, "server"])
+    merged = {server: xy for panel in got.values() for server, xy in panel.items()}
+    assert merged.keys() == _series(fig).keys()
 
 
 def test_missing_rows_raise_nodata(runs):

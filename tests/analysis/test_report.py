@@ -7,7 +7,7 @@ import pytest
 from harness.analysis import commands, report
 
 SECTIONS = ["## Overview", "## The article's claims, checked", "## Environment", "## Servers",
-            "## Charts", "## Results by workload", "## Stability warnings", "## Flagged runs",
+            "## Charts", "## Results by workload", "## The load path's ceiling", "## Stability warnings", "## Flagged runs",
             "## Audit", "### Invariants"]
 
 

@@ -48,22 +48,23 @@ def ceiling_row(repeat: int, rps: float, **kw) -> dict:
 
 def test_a_hello_run_takes_its_own_repeats_ceiling():
     stored = [ceiling_row(1, 40_000.0), ceiling_row(2, 42_000.0)]
-    got = ceiling.resolve(run("go", repeat=2), stored)
+    got = ceiling.resolve(run("go", repeat=2), lambda: stored)
     assert (got.ceiling_rps, got.ceiling_run_id) == (42_000.0, "nginx-ceiling.hello.wrk.c64.s1.l0.r2")
 
 
 def test_without_its_repeats_ceiling_the_median_run_of_the_others():
     stored = [ceiling_row(1, 40_000.0), ceiling_row(2, 44_000.0), ceiling_row(3, 41_000.0),
               ceiling_row(4, 39_000.0)]
-    got = ceiling.resolve(run("go", repeat=5), stored)
+    got = ceiling.resolve(run("go", repeat=5), lambda: stored)
     assert (got.ceiling_rps, got.ceiling_run_id) == (40_000.0, "nginx-ceiling.hello.wrk.c64.s1.l0.r1")
 
 
 def test_a_clean_ceiling_comes_before_a_noisy_one_which_stands_only_alone():
     noisy_r1 = ceiling_row(1, 20_000.0, bottleneck="noisy")
-    got = ceiling.resolve(run("go", repeat=1), [noisy_r1, ceiling_row(2, 42_000.0), ceiling_row(3, 40_000.0)])
+    stored = [noisy_r1, ceiling_row(2, 42_000.0), ceiling_row(3, 40_000.0)]
+    got = ceiling.resolve(run("go", repeat=1), lambda: stored)
     assert (got.ceiling_rps, got.ceiling_run_id) == (40_000.0, "nginx-ceiling.hello.wrk.c64.s1.l0.r3")
-    alone = ceiling.resolve(run("go", repeat=1), [noisy_r1])
+    alone = ceiling.resolve(run("go", repeat=1), lambda: [noisy_r1])
     assert (alone.ceiling_rps, alone.ceiling_run_id) == (20_000.0, "nginx-ceiling.hello.wrk.c64.s1.l0.r1")
 
 
@@ -75,14 +76,21 @@ def test_a_clean_ceiling_comes_before_a_noisy_one_which_stands_only_alone():
 def test_a_ceiling_that_failed_or_measured_another_point_bounds_nothing(broken):
     cells = {**ceiling_row(1, 40_000.0), **store.to_row(result(**{
         **dict(server="nginx-ceiling", run_id="x", repeat=1, connections=64, rps=40_000.0), **broken}))}
-    got = ceiling.resolve(run("go"), [cells])
+    got = ceiling.resolve(run("go"), lambda: [cells])
     assert got.ceiling_rps is None and got.ceiling_run_id is None
 
 
-def test_only_wrk_hello_runs_of_compared_servers_are_bounded():
+def test_only_wrk_hello_runs_of_compared_servers_are_bounded_and_only_they_read_the_rows():
     stored = [ceiling_row(1, 40_000.0)]
+    reads = []
+
+    def rows():                 # the campaign's runs.csv, read once per bounded run only
+        reads.append(1)
+        return stored
     for other in (run("go", "io"), run("go", driver="vegeta"), run("nginx-ceiling")):
-        assert ceiling.resolve(other, stored) == other
+        assert ceiling.resolve(other, rows) == other
+    assert not reads
+    assert ceiling.resolve(run("go"), rows).ceiling_rps == 40_000.0 and len(reads) == 1
 
 
 def test_the_resolved_ceiling_is_the_hello_rows_limit():
@@ -92,7 +100,7 @@ def test_the_resolved_ceiling_is_the_hello_rows_limit():
                           errors_write=0, errors_timeout=0, errors_status=0, duration_s=3.0, rps=30_000.0,
                           latency_p50_ms=2.0, latency_p90_ms=2.5, latency_p99_ms=4.0, latency_p999_ms=6.0,
                           latency_max_ms=9.0, latency_kind="raw", generator_cpu_s=2.4, generator_cpus=1)
-    hello = ceiling.resolve(run("go"), [ceiling_row(1, 40_000.0)])
+    hello = ceiling.resolve(run("go"), lambda: [ceiling_row(1, 40_000.0)])
     built = rows_mod.build(hello, catalog.get("go"), catalog.workload_for(hello), started_at="now",
                            sha="abc", status="ok", outcome=outcome, seen={}).result
     assert (built.limit_kind, built.limit_rps, built.efficiency) == ("load-path", 40_000.0, 0.75)

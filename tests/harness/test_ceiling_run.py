@@ -7,7 +7,8 @@ import os
 import pytest
 
 from harness import sweep as sweep_mod
-from harness.analysis import frame
+from harness.analysis import frame, sections
+from harness.analysis.render import render_markdown
 from harness.drivers import histogram
 from harness.launch import ceiling as nginx
 from harness.plan import plan
@@ -36,3 +37,6 @@ def test_a_sweep_measures_the_ceiling_and_holds_hello_to_it(tmp_path):
         assert sum(histogram.decode(r["latency_histogram"]).values()) == int(r["requests"])
     loaded = frame.load_campaign(camp.dir)
     assert set(loaded.runs["server"]) == {"go"} and set(loaded.own["server"]) == {"nginx-ceiling"}
+    # the report's section names the measured ceiling and the /hello row held to it
+    shown = render_markdown(sections.load_path_ceiling(loaded.own, loaded.runs), camp.dir)
+    assert f"| {own['server_cpus']} | {own['load_cpus']} | 8 | 1 | {float(own['rps']):,.0f} | – | go (1) |" in shown

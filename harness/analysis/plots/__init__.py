@@ -11,11 +11,12 @@ and gives back a ``matplotlib.figure.Figure``; :func:`save` writes it as PNG and
 - ``cost``, ``framework_cost``: a bar per server (bars.py), in its model's shades.
 
 Each plotted series carries the server's name in its gid (``series:SERVER``), so
-tests and notebooks read the data back from the figure (:func:`series`).
+tests and notebooks read the data back from the figure: :func:`series` for one panel,
+:func:`panel_series` for every panel, by its title.
 """
 from harness.analysis.plots.cores import cores_busy  # noqa: F401
 from harness.analysis.plots.cost import cost, framework_cost, pick_rate  # noqa: F401
-from harness.analysis.plots.files import PER_WORKLOAD, all_charts, save, series  # noqa: F401
+from harness.analysis.plots.files import PER_WORKLOAD, all_charts, panel_series, save, series  # noqa: F401
 from harness.analysis.plots.latency import knee, latency_distribution, latency_vs_rate  # noqa: F401
 from harness.analysis.plots.overview import overview  # noqa: F401
 from harness.analysis.plots.throughput import throughput  # noqa: F401

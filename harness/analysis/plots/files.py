@@ -78,3 +78,12 @@ def series(ax) -> dict[str, tuple[np.ndarray, np.ndarray]]:
             out[gid[len("series:"):]] = (np.asarray(line.get_xdata(), dtype=float),
                                          np.asarray(line.get_ydata(), dtype=float))
     return out
+
+
+def panel_series(fig: Figure) -> dict[str, dict[str, tuple[np.ndarray, np.ndarray]]]:
+    """The plotted data of every panel of a figure, by panel title: {title: {server: (x, y)}}.
+
+    A small-multiples chart has one titled panel per model (its legend strips are
+    untitled); a "not measured" panel maps to {} rather than vanishing.
+    """
+    return {ax.get_title(): series(ax) for ax in fig.axes if ax.get_title()}
