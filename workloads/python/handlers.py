@@ -152,7 +152,9 @@ def dispatch(method: str, path: str, query: str, read_body) -> Reply:
     """Route one request; ``read_body(limit)`` is called only for ``POST /echo``."""
     if path == "/echo":
         return answer_echo(method, read_body)
-    handler = GET_ROUTES.get(path)
+    # `in` and [], not .get(): on free-threaded 3.13 dict.get locks the shared
+    # table and every server thread queues on it (docs/free-threading.md).
+    handler = GET_ROUTES[path] if path in GET_ROUTES else None
     if handler is None:
         return not_found()
     return answer_get(handler, method, query)

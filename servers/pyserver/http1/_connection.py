@@ -114,16 +114,18 @@ class ServerConnection:
         return {Side.PEER: self._peer, Side.OURS: self._ours}
 
     def _move(self, side: Side, key: object) -> None:
+        # Subscripts, not dict.get: on free-threaded 3.13, get() locks the shared
+        # table, and 256 threads convoy on that lock (docs/free-threading.md).
         if side is Side.PEER:
-            new = _PEER[self._peer].get(key)
-            if new is None:
+            try:
+                self._peer = _PEER[self._peer][key]
+            except KeyError:
                 self._illegal(side, self._peer, key)
-            self._peer = new
         else:
-            new = _OURS[self._ours].get(key)
-            if new is None:
+            try:
+                self._ours = _OURS[self._ours][key]
+            except KeyError:
                 self._illegal(side, self._ours, key)
-            self._ours = new
 
     @staticmethod
     def _illegal(side: Side, state: State, key: object):

@@ -41,10 +41,8 @@ STATUS_LINES = {status: b"HTTP/1.1 %d %s" % (status, reason) for status, reason 
 
 
 def status_line(status: int, reason: bytes) -> bytes:
-    if not reason:
-        line = STATUS_LINES.get(status)
-        if line is not None:
-            return line
+    if not reason and status in STATUS_LINES:   # not .get(): docs/free-threading.md
+        return STATUS_LINES[status]
     return b"HTTP/1.1 %d %s" % (status, reason)
 
 

@@ -12,7 +12,9 @@ _HEADER_KEYS: dict[bytes, str] = {}
 
 
 def _key(name: bytes) -> str | None:
-    key = _HEADER_KEYS.get(name)
+    # `in` and [] read a shared dict without its lock; dict.get takes it on
+    # free-threaded 3.13, and every worker thread queues on it (docs/free-threading.md).
+    key = _HEADER_KEYS[name] if name in _HEADER_KEYS else None
     if key is None:
         if b"_" in name:   # "X_Forwarded" would pose as "X-Forwarded": drop it (as gunicorn does)
             return None
