@@ -78,9 +78,18 @@ UNRESERVED = rb"A-Za-z0-9\-._~"
 SUB_DELIMS = rb"!$&'()*+,;="
 PCT_ENCODED = rb"%[0-9A-Fa-f]{2}"
 BROWSER_RAW = rb"\[\]{}|\\^`"
-PCHAR = rb"(?:[" + UNRESERVED + SUB_DELIMS + rb":@" + BROWSER_RAW + rb"]|" + PCT_ENCODED + rb")"
-SEGMENT = PCHAR + rb"*"
-QUERY = rb"(?:" + PCHAR + rb"|[/?])*"
+PCHAR_RAW = UNRESERVED + SUB_DELIMS + rb":@" + BROWSER_RAW   # pchar, but for pct-encoded
+
+
+def _many(raw: bytes) -> bytes:
+    """*( [raw] / pct-encoded ), written as the unrolled loop [raw]*(?:%HH[raw]*)*: the
+    same bytes, but re matches a run of plain characters in one step instead of trying
+    the alternation once per character (1.6 us for "/io?ms=50" before, on every request)."""
+    return rb"[" + raw + rb"]*(?:" + PCT_ENCODED + rb"[" + raw + rb"]*)*"
+
+
+SEGMENT = _many(PCHAR_RAW)
+QUERY = _many(PCHAR_RAW + rb"/?")
 
 # RFC 3986 §3.2.2 / §3.2.3
 #   host        = IP-literal / IPv4address / reg-name
@@ -90,7 +99,7 @@ QUERY = rb"(?:" + PCHAR + rb"|[/?])*"
 #   port        = *DIGIT
 # An IPv4address is a reg-name by its characters. IPv6address is matched
 # here by its characters only; _targets.py checks its grammar (ipaddress).
-REG_NAME = rb"(?:[" + UNRESERVED + SUB_DELIMS + rb"]|" + PCT_ENCODED + rb")*"
+REG_NAME = _many(UNRESERVED + SUB_DELIMS)
 IP_LITERAL = (rb"\[(?:(?P<ipv6>[0-9A-Fa-f:.]+)|[vV][0-9A-Fa-f]+\.[" + UNRESERVED + SUB_DELIMS
               + rb":]+)\]")
 HOST = rb"(?P<host>" + IP_LITERAL + rb"|" + REG_NAME + rb")"
