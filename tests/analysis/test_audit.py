@@ -124,6 +124,12 @@ def test_an_idle_worker_named_by_the_verdict_passes():
     assert "verdict-contradicts-figures" in names(_first(dict(bottleneck="imbalance")))
 
 
+def test_a_point_bound_by_the_generator_in_every_repeat_is_a_lower_bound_not_a_gap():
+    assert "too-few-clean-repeats" not in names(rows(bottleneck="generator", generator_cpu_share=0.97))
+    # one generator-bound repeat beside clean ones is still a missing repeat
+    assert "too-few-clean-repeats" in names(_first(dict(bottleneck="generator", generator_cpu_share=0.97)))
+
+
 def test_one_stray_repeat_does_not_make_a_point_unstable():
     # the median's spread: four repeats agree, one is 30% off (the CV would be 13%)
     cells = [clean(i) for i in (1, 2, 3, 4)] + [clean(5, rps=900.0, requests=3600, efficiency=900 / 1280,
