@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import catalog
+from harness import catalog, limits
 from harness.run import run_point
 from harness.specs import LoadSpec, RunSpec, ServerSpec
 
@@ -53,7 +53,11 @@ def test_the_balance_column_shows_a_known_imbalance(tmp_path, spec, balanced):
         assert r.bottleneck != "imbalance"
     else:
         assert share < 0.05, f"a worker that only sleeps: expected ~0, got {share:.0%}"
-        assert r.bottleneck == "imbalance", "the verdict names the idle worker"
+        # the verdict names the idle worker, unless a neighbour's CPU (a shared CI machine)
+        # made the run noisy first: limits.verdict's order, the more damning cause first
+        assert r.bottleneck == "imbalance" or (
+            r.bottleneck == "noisy" and r.foreign_cpu_share > limits.NOISY_FOREIGN_SHARE), \
+            f"{r.bottleneck} with foreign CPU {r.foreign_cpu_share:.0%}"
 
 
 @pytest.mark.timeout(60)
