@@ -45,10 +45,13 @@ class Judgement:
 
 def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, status: str,
           outcome: LoadOutcome | None, usage: resources.Usage | None, seen: dict | None,
-          think_s: float | None = None) -> Judgement:
+          think_s: float | None = None, cpu_per_request_s: float | None = None) -> Judgement:
     """The theoretical limit of the run, the efficiency against it and the verdict.
 
-    A run that did not measure (status other than "ok") has none of them.
+    ``cpu_per_request_s`` is the server CPU the run spent per request, as the row stores
+    it (None: too little CPU to say); it bounds the CPU limit where the calibration
+    overstated the work (limits.limit). A run that did not measure (status other than
+    "ok") has none of them.
     """
     if outcome is None or status != "ok":
         return Judgement()
@@ -64,7 +67,7 @@ def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, 
                        wait_s=wl.wait_s, cpu_service_s=wl.cpu_service_s or 0.0, think_s=think_s,
                        generator_cores=gen_cores,
                        generator_rps=limits.generator_ceiling(outcome.rps, gen_share),
-                       path_ceiling=_path_ceiling(run), measured_cpu_s=_measured_cpu_s(usage, outcome))
+                       path_ceiling=_path_ceiling(run), measured_cpu_s=cpu_per_request_s)
     eff = limits.efficiency(outcome.rps, lim.rps)
     # the generator could not send more if it used > 90% of its cores, or if its cores
     # had no idle time left for it because a neighbour took them (the server's own CPU on
@@ -80,12 +83,6 @@ def judge(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, sized: Sizing, *, 
                              generator_share=busiest, foreign_share=foreign, efficiency=eff,
                              idle_worker=idle)
     return Judgement(lim, eff, verdict, gen_share, foreign)
-
-
-def _measured_cpu_s(usage: resources.Usage | None, outcome: LoadOutcome) -> float | None:
-    """The server CPU the run spent per answered request, where it spent enough to say."""
-    cost = cost_us_per_request(usage.server_cpu_s, outcome.requests) if usage else None
-    return cost / 1e6 if cost is not None else None
 
 
 def _idlest_share(seen: dict | None) -> float | None:
@@ -158,9 +155,12 @@ def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str
     server's nor foreign."""
     sized = catalog.sizing(server, run.server_placement.count)
     wl, think_s = _as_measured(run, wl)
-    verdict = judge(run, server, wl, sized, status=status, outcome=outcome, usage=usage, seen=seen,
-                    think_s=think_s)
     server_cpu_s = remote["cpu_s"] if remote else usage.server_cpu_s if usage else 0.0
+    cost_us = cost_us_per_request(server_cpu_s, outcome.requests) \
+        if (status == "ok" and (usage or remote) and outcome) else None
+    # the row's own cost, the one it stores, is also what bounds its CPU limit
+    verdict = judge(run, server, wl, sized, status=status, outcome=outcome, usage=usage, seen=seen,
+                    think_s=think_s, cpu_per_request_s=cost_us / 1e6 if cost_us is not None else None)
     rss = remote["mem_peak_mib"] if remote else usage.server_rss_peak_mib if usage else 0.0
     open_loop = run.load.driver == "vegeta"
     lim = verdict.limit
@@ -181,8 +181,7 @@ def build(run: RunSpec, server: ServerSpec, wl: WorkloadSpec, *, started_at: str
         idlest_worker_cpu_share=_idlest_share(seen) if status == "ok" else None,
         generator_cpu_share=verdict.generator_share if verdict.generator_share is not None else 0.0,
         foreign_cpu_share=verdict.foreign_share if verdict.foreign_share is not None else 0.0,
-        cpu_us_per_request=cost_us_per_request(server_cpu_s, outcome.requests)
-        if (status == "ok" and (usage or remote) and outcome) else None,
+        cpu_us_per_request=cost_us,
         limit_rps=lim.rps if lim else None, limit_kind=lim.kind if lim else "",
         limit_detail=lim.detail if lim else "", efficiency=verdict.efficiency, bottleneck=verdict.bottleneck,
         declared_wait_ms=wl.wait_s * 1000 if wl.wait_declared else None)
